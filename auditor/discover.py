@@ -1,0 +1,104 @@
+"""Find Worker roots (directories holding a wrangler file) below the paths the user named."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.config.load import CONFIG_NAMES
+
+# Never Worker sources: dependencies, VCS data, build output and wrangler's own state.
+SKIPPED_DIRS = frozenset({
+    "node_modules", ".git", ".hg", ".svn", ".wrangler", ".venv", "venv", "__pycache__",
+    "dist", "build", "out", ".next", ".nuxt", ".svelte-kit", ".output", ".turbo", ".cache",
+    "coverage", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox",
+})
+
+
+@dataclass(frozen=True)
+class WorkerRoot:
+    directory: Path
+    config: Path
+
+
+def config_in(directory: Path) -> Path | None:
+    """The wrangler file wrangler itself would pick in this directory."""
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _nearest_root(start: Path) -> WorkerRoot | None:
+    for directory in (start, *start.parents):
+        found = config_in(directory)
+        if found is not None:
+            return WorkerRoot(directory, found)
+    return None
+
+
+class _GitIgnore:
+    """The .gitignore files met on the way down, each applied to paths below its directory."""
+
+    def __init__(self) -> None:
+        self._specs: list[tuple[Path, Any]] = []
+
+    def enter(self, directory: Path) -> None:
+        ignore_file = directory / ".gitignore"
+        if ignore_file.is_file():
+            import pathspec
+
+            try:
+                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return
+            self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        for base, spec in self._specs:
+            try:
+                relative = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if spec.match_file(relative + "/" if is_dir else relative):
+                return True
+        return False
+
+
+def _walk(top: Path) -> Iterator[WorkerRoot]:
+    ignore = _GitIgnore()
+    for parent in reversed(top.parents):
+        ignore.enter(parent)
+    for current, dirs, _files in os.walk(top):
+        directory = Path(current)
+        ignore.enter(directory)
+        found = config_in(directory)
+        if found is not None:
+            yield WorkerRoot(directory, found)
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in SKIPPED_DIRS and not ignore.ignored(directory / d, is_dir=True)
+        )
+
+
+def discover(paths: Iterable[Path]) -> list[WorkerRoot]:
+    """Worker roots for the given files and directories, each once, in a stable order.
+
+    A directory is searched downwards (a monorepo holds several Workers); a file names the
+    Worker it belongs to, the nearest directory above it with a wrangler file.
+    """
+    roots: dict[Path, WorkerRoot] = {}
+    for path in paths:
+        path = path.resolve()
+        if path.is_dir():
+            found: Iterable[WorkerRoot] = _walk(path)
+        else:
+            nearest = _nearest_root(path.parent)
+            found = [nearest] if nearest else []
+        for root in found:
+            roots.setdefault(root.directory, root)
+    return sorted(roots.values(), key=lambda r: r.directory.as_posix())

@@ -1,0 +1,60 @@
+"""The JSON contract of DESIGN.md: version 1, workers, findings, estimate, errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor import __version__
+from auditor.findings import Finding, Location, Result
+
+
+def _location(location: Location) -> dict[str, Any]:
+    return {
+        "path": location.path,
+        "line": location.line,
+        "column": location.column,
+        "end_line": location.end_line if location.end_line is not None else location.line,
+        "end_column": (location.end_column if location.end_column is not None
+                       else location.column),
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    fix = None
+    if finding.fix is not None:
+        fix = {"message": finding.fix.message, "replacement": finding.fix.replacement,
+               "applicability": finding.fix.applicability, **_location(finding.fix.location)}
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        **_location(finding.location),
+        "message": finding.message,
+        "binding": finding.binding,
+        "environment": finding.environment,
+        "fingerprint": finding.fingerprint,
+        "related": [
+            {"path": r.location.path, "line": r.location.line, "message": r.message}
+            for r in finding.related
+        ],
+        "fix": fix,
+    }
+
+
+def as_dict(result: Result) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "tool": {"name": "workers-audit", "version": __version__},
+        "workers": [
+            {"root": w.root, "config": w.config, "name": w.name, "environments": list(w.environments)}
+            for w in result.workers
+        ],
+        "findings": [_finding(f) for f in result.findings],
+        "estimate": result.estimate,
+        "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
+    }
+
+
+def render(result: Result, **_: object) -> str:
+    return json.dumps(as_dict(result), indent=2) + "\n"
