@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.discover import WorkerRoot, config_in, discover
-from auditor.paths import display_path
 from auditor.findings import AuditError, Finding, Location, Result, Rule, Violation, WorkerSummary
+from auditor.paths import display_path
 from auditor.settings import Settings, SettingsError, load_settings
 
 
@@ -126,7 +126,7 @@ def _unreadable(result: Result, rules: tuple[Rule, ...], cf007: Rule, settings: 
 
 def _unique_sorted(findings: list[Finding]) -> list[Finding]:
     """One finding per rule and site: a top-level value is seen from every environment."""
-    seen = {}
+    seen: dict[tuple[str, Location, str], Finding] = {}
     for finding in findings:
         seen.setdefault((finding.rule, finding.location, finding.message), finding)
     return sorted(seen.values(), key=lambda f: (f.location.path, f.location.line,

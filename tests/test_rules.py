@@ -59,8 +59,8 @@ def _message_checks(marks: list[Mark], messages: dict[tuple[str, int, str], str]
     out = []
     for mark in marks:
         key = (mark.path, mark.line, mark.code)
-        if mark.kind == "expect" and mark.text and key in messages:
-            if mark.text not in messages[key]:
-                out.append(f"message at {mark.path}:{mark.line} lacks {mark.text!r}: "
-                           f"{messages[key]!r}")
+        if (mark.kind == "expect" and mark.text and key in messages
+                and mark.text not in messages[key]):
+            out.append(f"message at {mark.path}:{mark.line} lacks {mark.text!r}: "
+                       f"{messages[key]!r}")
     return out

@@ -21,21 +21,11 @@ def _parser() -> Any:
     return Parser(Language(tree_sitter_json.language()))
 
 
-def _is_trailing_comma(node: Any) -> bool:
-    """tree-sitter-json marks JSONC's trailing commas as ERROR nodes holding one comma."""
-    if node.type != "ERROR" or [c.type for c in node.children if c.type != "comment"] != [","]:
-        return False
-    following = node.next_sibling
-    while following is not None and following.type == "comment":
-        following = following.next_sibling
-    return following is not None and following.type in ("}", "]")
-
-
 def _first_error(root: Any) -> Any | None:
     stack = [root]
     while stack:
         node = stack.pop()
-        if node.is_missing or (node.type == "ERROR" and not _is_trailing_comma(node)):
+        if node.is_missing or node.type == "ERROR":
             return node
         if node.has_error:
             stack.extend(reversed(node.children))
@@ -43,20 +33,16 @@ def _first_error(root: Any) -> Any | None:
 
 
 def read_jsonc(text: str, path: str) -> Document:
-    source = text.encode("utf-8")
+    # Comments and trailing commas become spaces first, keeping every offset, so that
+    # tree-sitter-json (which marks trailing commas as errors) sees plain JSON.
+    plain = _blank_jsonc_extensions(text)
+    source = plain.encode("utf-8")
     tree = _parser().parse(source)
     index = LineIndex(source)
     error = _first_error(tree.root_node)
     if error is not None:
-        row, col = error.start_point
-        if error.is_missing:
-            what = f"missing `{error.type}`" if not error.type.isalpha() else "missing value"
-        else:
-            what = "unexpected text"
-        snippet = error.text.decode("utf-8", errors="replace").strip()[:20]
-        detail = f"{what} `{snippet}`" if snippet and not error.is_missing else what
-        raise ConfigSyntaxError(f"invalid JSON: {detail}", row + 1, index.column(row, col))
-    values = [c for c in tree.root_node.named_children if c.type != "comment"]
+        raise _precise_error(plain) or _tree_error(error, index)
+    values = tree.root_node.named_children
     if not values:
         raise ConfigSyntaxError("the file is empty: expected a JSON object", 1)
     if len(values) > 1:
@@ -70,6 +56,71 @@ def read_jsonc(text: str, path: str) -> Document:
         raise ConfigSyntaxError(f"expected an object at the top level, found {_kind(data)}",
                                 row + 1, index.column(row, col))
     return Document(path=path, text=text, data=data, spans=spans)
+
+
+def _tree_error(error: Any, index: LineIndex) -> ConfigSyntaxError:
+    row, col = error.start_point
+    what = "missing value" if error.is_missing else "unexpected text"
+    return ConfigSyntaxError(f"invalid JSON: {what}", row + 1, index.column(row, col))
+
+
+def _precise_error(text: str) -> ConfigSyntaxError | None:
+    """Python's json module names the exact position and what it expected there;
+    tree-sitter's error recovery often starts the ERROR node a line early."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return ConfigSyntaxError(f"invalid JSON: {error.msg.lower()}", error.lineno, error.colno)
+    except RecursionError:
+        return None
+    return None
+
+
+def _blank_jsonc_extensions(text: str) -> str:
+    """JSONC to JSON of the same length: comments and trailing commas turned to spaces."""
+    out = list(text)
+    position, in_string, last_comma, previous = 0, False, None, ""
+
+    def blank(start: int, end: int) -> None:
+        for i in range(start, end):
+            if out[i] != "\n":
+                out[i] = " "
+
+    while position < len(text):
+        char = text[position]
+        if in_string:
+            if char == "\\":
+                position += 2
+                continue
+            in_string = char != '"'
+            previous = '"'
+        elif char == '"':
+            in_string, last_comma = True, None
+        elif text.startswith("//", position):
+            end = text.find("\n", position)
+            end = len(text) if end < 0 else end
+            blank(position, end)
+            position = end
+            continue
+        elif text.startswith("/*", position):
+            end = text.find("*/", position + 2)
+            end = len(text) if end < 0 else end + 2
+            blank(position, end)
+            position = end
+            continue
+        elif char == ",":
+            # Only a comma after a complete value can be trailing; `"a": ,` stays an error.
+            last_comma = position if previous not in ":,[{" else None
+        elif char in "}]":
+            if last_comma is not None:
+                out[last_comma] = " "
+            last_comma = None
+        elif not char.isspace():
+            last_comma = None
+        if not char.isspace() and not in_string:
+            previous = char
+        position += 1
+    return "".join(out)
 
 
 def _kind(value: Any) -> str:
@@ -93,10 +144,8 @@ def _value(node: Any, at: KeyPath, spans: dict[KeyPath, Location], index: LineIn
             obj[key] = _value(pair.child_by_field_name("value"), child_path, spans, index, path)
         return obj
     if kind == "array":
-        items = []
+        items: list[Any] = []
         for element in node.named_children:
-            if element.type in ("comment", "ERROR"):  # ERROR here is a trailing comma
-                continue
             child_path = (*at, len(items))
             spans[child_path] = index.location(path, element)
             items.append(_value(element, child_path, spans, index, path))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from auditor.config.document import Document, KeyPath, format_key
 from auditor.config.model import ConfigProblem
@@ -39,7 +39,7 @@ class OneOf:
 
 
 # A scalar spec is the name of its type: "string", "boolean", "number" or "any".
-Spec = Union[str, Table, Array, OneOf]
+Spec = str | Table | Array | OneOf
 
 STRING, BOOL, NUMBER, ANY = "string", "boolean", "number", "any"
 STRINGS = Array(STRING)

@@ -31,12 +31,16 @@ def read_toml(text: str, path: str) -> Document:
 
     try:
         parsed = tomlkit.parse(text)
+        data = parsed.unwrap()
+        spans = _spans(text, path)
     except ParseError as error:
         message = _TOMLKIT_POSITION.sub("", str(error)).replace("'\\x00'", "end of file")
         # tomlkit counts columns from 0
         raise ConfigSyntaxError(f"invalid TOML: {message}", error.line, error.col + 1) from None
-    data = parsed.unwrap()
-    return Document(path=path, text=text, data=data, spans=_spans(text, path))
+    except RecursionError:
+        # Both parsers recurse on nesting; no wrangler file nests hundreds of arrays deep.
+        raise ConfigSyntaxError("invalid TOML: nesting too deep", 1) from None
+    return Document(path=path, text=text, data=data, spans=spans)
 
 
 def _key_parts(node: Any) -> list[str]:

@@ -11,6 +11,11 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
+def _count(number: int, level: Severity) -> str:
+    plural = "s" if number != 1 and level is not Severity.INFO else ""
+    return f"{number} {level.label}{plural}"
+
+
 def render(result: Result, colour: bool = False, **_: object) -> str:
     lines = []
     reported = {(f.location.path, f.location.line) for f in result.findings if f.rule == "CF007"}
@@ -28,8 +33,7 @@ def render(result: Result, colour: bool = False, **_: object) -> str:
                          f"{related.location.column}: {related.message}")
     if result.findings:
         counts = {level: sum(f.severity is level for f in result.findings) for level in Severity}
-        parts = [f"{counts[level]} {level.label}{'s' if counts[level] != 1 and level is not Severity.INFO else ''}"
-                 for level in reversed(Severity) if counts[level]]
+        parts = [_count(counts[level], level) for level in reversed(Severity) if counts[level]]
         total = len(result.findings)
         lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}).")
     return "\n".join(lines) + ("\n" if lines else "")

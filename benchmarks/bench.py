@@ -1,0 +1,85 @@
+"""Print timings that matter for a pre-commit hook: start-up, one check, config parsing.
+
+Figures, not assertions: run it before and after a change and compare.
+`python benchmarks/bench.py [--runs N]`
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "quote-cache"
+
+
+def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000, min(samples) * 1000
+
+
+def big_config(bindings: int, environments: int) -> dict[str, object]:
+    def kv(prefix: str) -> list[dict[str, str]]:
+        return [{"binding": f"{prefix}_{i}", "id": f"{i:032x}"} for i in range(bindings)]
+
+    env = {f"env{e}": {"name": f"w-{e}", "kv_namespaces": kv(f"E{e}"),
+                       "vars": {f"V{i}": str(i) for i in range(20)}}
+           for e in range(environments)}
+    return {"name": "big", "main": "src/index.ts", "kv_namespaces": kv("KV"),
+            "triggers": {"crons": ["0 * * * *", "*/5 * * * *"]}, "env": env}
+
+
+def main() -> None:
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 10
+    python = sys.executable
+    rows: list[tuple[str, float, float]] = []
+
+    def command(*args: str) -> Callable[[], object]:
+        return lambda: subprocess.run([python, *args], cwd=REPO, capture_output=True)
+
+    rows.append(("python start-up alone", *timed(command("-c", "pass"), runs)))
+    rows.append(("import auditor.cli", *timed(command("-c", "import auditor.cli"), runs)))
+    rows.append(("workers-audit rules", *timed(command("-m", "auditor", "rules"), runs)))
+    rows.append(("workers-audit check examples/quote-cache",
+                 *timed(command("-m", "auditor", "check", "examples/quote-cache"), runs)))
+
+    from auditor.config.jsonc import read_jsonc
+    from auditor.config.load import load_config
+    from auditor.engine import audit
+
+    rows.append(("audit(example) in process, warm",
+                 *timed(lambda: audit([EXAMPLE], {"fail_on": "never"}), runs)))
+    import tomlkit
+
+    data = big_config(bindings=200, environments=10)
+    toml_text = tomlkit.dumps(data).encode()
+    json_text = json.dumps(data, indent=2).encode()
+    rows.append((f"load_config TOML, {len(toml_text) // 1024} KiB, 2,200 bindings",
+                 *timed(lambda: load_config(toml_text, "wrangler.toml", "."), runs)))
+    rows.append((f"load_config JSON, {len(json_text) // 1024} KiB, 2,200 bindings",
+                 *timed(lambda: load_config(json_text, "wrangler.json", "."), runs)))
+    rows.append(("read_jsonc of the same JSON",
+                 *timed(lambda: read_jsonc(json_text.decode(), "wrangler.json"), runs)))
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / "wrangler.toml").write_bytes(toml_text)
+        rows.append(("check of the big TOML Worker, in process",
+                     *timed(lambda: audit([Path(scratch)], {"fail_on": "never"}), runs)))
+
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'measurement':<{width}}  median ms  best ms   ({runs} runs, {sys.version.split()[0]})")
+    for name, median, best in rows:
+        print(f"{name:<{width}}  {median:9.1f}  {best:7.1f}")
+
+
+if __name__ == "__main__":
+    main()
