@@ -1,0 +1,42 @@
+"""The rule registry: every built-in rule, listed explicitly and sorted by code."""
+
+from __future__ import annotations
+
+from auditor.findings import Rule
+from auditor.rules import (
+    binding_not_inherited,
+    config_unreadable,
+    cron_invalid,
+    cron_numeric_weekday,
+    do_kv_backend,
+    do_missing_migration,
+    duplicate_binding_name,
+    invalid_namespace_id,
+    shared_kv_namespace,
+)
+
+RULES: tuple[Rule, ...] = (
+    duplicate_binding_name.RULE,
+    shared_kv_namespace.RULE,
+    binding_not_inherited.RULE,
+    invalid_namespace_id.RULE,
+    config_unreadable.RULE,
+    cron_numeric_weekday.RULE,
+    cron_invalid.RULE,
+    do_missing_migration.RULE,
+    do_kv_backend.RULE,
+)
+
+BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def selected(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    """Rules chosen by code or prefix, as Ruff does: `select` narrows, `ignore` removes."""
+
+    def matches(code: str, selectors: tuple[str, ...]) -> bool:
+        return any(s.upper() == "ALL" or code.startswith(s.upper()) for s in selectors)
+
+    return tuple(
+        rule for rule in RULES
+        if (not select or matches(rule.code, select)) and not matches(rule.code, ignore)
+    )
