@@ -40,7 +40,10 @@ from auditor.settings import Settings
 def check(program: Program, settings: Settings) -> Iterator[Violation]:
     for environment in program.environments():
         first: dict[str, Binding] = {}
-        for binding in environment.bindings:
+        # In file order, so that the later declaration is reported and the related
+        # location is the earlier one; the model lists bindings grouped by kind.
+        for binding in sorted(environment.bindings,
+                              key=lambda b: (b.location.line, b.location.column)):
             earlier = first.setdefault(binding.name, binding)
             if earlier is binding:
                 continue

@@ -104,7 +104,12 @@ def _blank_jsonc_extensions(text: str) -> str:
             continue
         elif text.startswith("/*", position):
             end = text.find("*/", position + 2)
-            end = len(text) if end < 0 else end + 2
+            if end < 0:
+                # Blanked to the end, it would be reported at the last line instead.
+                raise ConfigSyntaxError("invalid JSON: unterminated comment",
+                                        text.count("\n", 0, position) + 1,
+                                        position - text.rfind("\n", 0, position))
+            end += 2
             blank(position, end)
             position = end
             continue

@@ -27,16 +27,21 @@ def _parser() -> Any:
 
 def read_toml(text: str, path: str) -> Document:
     import tomlkit
-    from tomlkit.exceptions import ParseError
+    from tomlkit.exceptions import TOMLKitError
 
     try:
         parsed = tomlkit.parse(text)
         data = parsed.unwrap()
         spans = _spans(text, path)
-    except ParseError as error:
+    except TOMLKitError as error:
+        # A ParseError has a position (tomlkit counts columns from 0); a duplicate key
+        # inside a table raises KeyAlreadyPresent, which has none, and tomlkit places
+        # other duplicates where it noticed them, a line or a whole table later.
+        line, column = getattr(error, "line", 1), getattr(error, "col", 0) + 1
+        if "already exists" in str(error):
+            line, column = _first_redefinition(text) or (line, column)
         message = _TOMLKIT_POSITION.sub("", str(error)).replace("'\\x00'", "end of file")
-        # tomlkit counts columns from 0
-        raise ConfigSyntaxError(f"invalid TOML: {message}", error.line, error.col + 1) from None
+        raise ConfigSyntaxError(f"invalid TOML: {message}", line, column) from None
     except RecursionError:
         # Both parsers recurse on nesting; no wrangler file nests hundreds of arrays deep.
         raise ConfigSyntaxError("invalid TOML: nesting too deep", 1) from None
@@ -60,8 +65,33 @@ def _key_parts(node: Any) -> list[str]:
     return [text]
 
 
+def _header_path(node: Any, array_counts: dict[KeyPath, int]) -> KeyPath:
+    """The key path a `[table]` or `[[array.element]]` header opens.
+
+    A prefix that names an array of tables means its last element so far, as
+    `[[migrations.renamed_classes]]` extends the latest `[[migrations]]`.
+    """
+    parts = _key_parts(node.named_children[0])
+    path: KeyPath = ()
+    for depth, part in enumerate(parts, start=1):
+        path = (*path, part)
+        if depth < len(parts) and path in array_counts:
+            path = (*path, array_counts[path] - 1)
+    if node.type == "table_array_element":
+        position = array_counts.get(path, 0)
+        array_counts[path] = position + 1
+        path = (*path, position)
+    return path
+
+
+def _lf_source(text: str) -> bytes:
+    # wrangler reads TOML with CRLF turned into LF; tree-sitter-toml would count the
+    # `\r` into the span of every pair that ends a line.
+    return text.replace("\r\n", "\n").encode("utf-8")
+
+
 def _spans(text: str, path: str) -> dict[KeyPath, Location]:
-    source = text.encode("utf-8")
+    source = _lf_source(text)
     index = LineIndex(source)
     spans: dict[KeyPath, Location] = {}
     array_counts: dict[KeyPath, int] = {}
@@ -70,8 +100,8 @@ def _spans(text: str, path: str) -> dict[KeyPath, Location]:
         spans.setdefault(at, location)
 
     def pair(node: Any, base: KeyPath) -> None:
-        key_node = node.named_children[0]
-        value = node.named_children[-1]
+        # tree-sitter-toml makes a trailing `# comment` a child of the pair.
+        key_node, *_, value = (c for c in node.named_children if c.type != "comment")
         parts = _key_parts(key_node)
         location = index.location(path, node)
         for depth in range(1, len(parts) + 1):
@@ -97,20 +127,59 @@ def _spans(text: str, path: str) -> dict[KeyPath, Location]:
             pair(top, ())
         elif top.type in ("table", "table_array_element"):
             header = next(c for c in top.children if c.type in ("]", "]]"))
-            parts = tuple(_key_parts(top.named_children[0]))
             header_location = index.location(path, top, end=header)
-            for depth in range(1, len(parts) + 1):
-                remember(parts[:depth], header_location)
-            base: KeyPath = parts
-            if top.type == "table_array_element":
-                position = array_counts.get(parts, 0)
-                array_counts[parts] = position + 1
-                base = (*parts, position)
-                remember(base, header_location)
+            base = _header_path(top, array_counts)
+            for depth in range(1, len(base) + 1):
+                remember(base[:depth], header_location)
             for child in top.named_children[1:]:
                 if child.type == "pair":
                     pair(child, base)
     return spans
+
+
+def _first_redefinition(text: str) -> tuple[int, int] | None:
+    """Line and column of the first key, or `[table]` header, written a second time."""
+    source = _lf_source(text)
+    index = LineIndex(source)
+    defined: set[KeyPath] = set()
+    array_counts: dict[KeyPath, int] = {}
+
+    def first_in(nodes: list[Any], base: KeyPath) -> Any | None:
+        for node in nodes:
+            if node.type != "pair":
+                continue
+            key_node, *_, value = (c for c in node.named_children if c.type != "comment")
+            at = (*base, *_key_parts(key_node))
+            if at in defined:
+                return key_node
+            defined.add(at)
+            # Inline tables, alone or as array elements, hold keys of their own.
+            inner = [(value, at)] if value.type == "inline_table" else []
+            if value.type == "array":
+                elements = [e for e in value.named_children if e.type != "comment"]
+                inner = [(element, (*at, i)) for i, element in enumerate(elements)]
+            for table, table_at in inner:
+                found = first_in(table.named_children, table_at)
+                if found is not None:
+                    return found
+        return None
+
+    for top in tree_children(_parser().parse(source).root_node):
+        found = None
+        if top.type == "pair":
+            found = first_in([top], ())
+        elif top.type in ("table", "table_array_element"):
+            base = _header_path(top, array_counts)
+            # A table is opened once; each `[[header]]` opens a new array element.
+            if top.type == "table" and base in defined:
+                found = top
+            else:
+                defined.add(base)
+                found = first_in(top.named_children[1:], base)
+        if found is not None:
+            row, column = found.start_point
+            return row + 1, index.column(row, column)
+    return None
 
 
 def tree_children(root: Any) -> list[Any]:
