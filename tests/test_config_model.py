@@ -645,3 +645,15 @@ def test_toml_syntax_error_position(text: str, line: int, column: int) -> None:
         read_toml(text, "wrangler.toml")
     assert (caught.value.line, caught.value.column) == (line, column), caught.value.message
     assert caught.value.message.startswith("invalid TOML")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('name = "shop"\n[env.staging]\n[env.production]\nname = "shop-live"\n',
+     {None: "shop", "staging": "shop-staging", "production": "shop-live"}),
+    ('[env.staging]\nname = "only-staging"\n[env.dev]\n', {None: None, "staging": "only-staging",
+                                                           "dev": None}),
+])
+def test_script_name_appends_the_environment_to_an_inherited_name(
+        text: str, expected: dict[str | None, str | None]) -> None:
+    config = load_config(text.encode(), "wrangler.toml", ".")
+    assert {view.name: view.script_name for view in config.views()} == expected

@@ -89,6 +89,7 @@ def _environment(doc: Document, name: str | None, raw: dict[str, Any], base: Key
                 not_inherited.append((key, doc.at(key)))
     location = doc.at(*base) if base else Location(doc.path, 1, 1)
     return Environment(
+        script_name=_script_name(top.get("name"), name, raw.get("name")),
         name=name,
         location=location,
         settings=settings,
@@ -98,6 +99,14 @@ def _environment(doc: Document, name: str | None, raw: dict[str, Any], base: Key
         exports=tuple(_exports(doc, settings, origin)),
         not_inherited=tuple(not_inherited),
     )
+
+
+def _script_name(top_name: Any, env: str | None, own_name: Any) -> str | None:
+    if env is not None and isinstance(own_name, str):
+        return own_name
+    if not isinstance(top_name, str):
+        return None
+    return top_name if env is None else f"{top_name}-{env}"
 
 
 def _non_empty(value: Any) -> bool:
@@ -214,4 +223,4 @@ def _exports(doc: Document, settings: dict[str, Any], origin: dict[str, KeyPath]
             return found if isinstance(found, str) else None
 
         yield ExportEntry(name, text("type"), text("storage"), text("state"),
-                          doc.at(*origin["exports"], "exports", name))
+                          doc.at(*origin["exports"], "exports", name), text("renamed_to"))

@@ -68,6 +68,7 @@ class ExportEntry:
     storage: str | None
     state: str | None
     location: Location
+    renamed_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,13 @@ class Environment:
     def bindings_of(self, kind: str) -> tuple[Binding, ...]:
         return tuple(b for b in self.bindings if b.kind == kind)
 
+    # The script this target deploys as: its own `name`, or the top-level name with
+    # `-NAME` appended, as wrangler does for an inherited name.
+    script_name: str | None = None
+
     @property
     def worker_name(self) -> str | None:
-        name = self.settings.get("name")
-        return name if isinstance(name, str) else None
+        return self.script_name
 
 
 @dataclass(frozen=True)
