@@ -76,13 +76,17 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             yield Violation(
                 location=class_name.location,
                 message=(f"Durable Object class `{name}` (binding `{binding.name}`) {why}, "
-                         f"so deploying {environment.label} fails: "
+                         f"so {_deploy(environment)} fails: "
                          f"{_remedy(environment, name, class_name.location.path, classes)}"),
                 binding=binding.name,
                 environment=environment.name,
                 related=(removal.where,) if removal else (),
                 anchor=f"{environment.name}:{binding.name}:{name}",
             )
+
+
+def _deploy(environment: Environment) -> str:
+    return "the deploy" if environment.name is None else f"the deploy of {environment.label}"
 
 
 def _never_created(environment: Environment) -> str:
