@@ -257,6 +257,17 @@ class Route:
 
 
 @dataclass(frozen=True)
+class TypeDef:
+    """An interface or object type alias with its members' type texts: the `Env`
+    interface (`CACHE: KVNamespace`) that `wrangler types` writes or a project declares."""
+
+    name: str
+    span: Span
+    members: tuple[tuple[str, str], ...] = ()
+    extends: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SyntaxProblem:
     span: Span
     message: str
@@ -275,6 +286,7 @@ class FileFacts:
     exports: tuple[Export, ...] = ()
     env_accesses: tuple[EnvAccess, ...] = ()
     routes: tuple[Route, ...] = ()
+    types: tuple[TypeDef, ...] = ()
     problems: tuple[SyntaxProblem, ...] = ()
     # `workers-audit-ignore[...]` comments: line -> the comment's text, for suppressions.
     comments: tuple[tuple[int, str], ...] = field(default_factory=tuple)
