@@ -69,20 +69,29 @@ class _GitIgnore:
         return False
 
 
-def _walk(top: Path) -> Iterator[WorkerRoot]:
+def walk(top: Path, nested_roots: bool = True) -> Iterator[tuple[Path, list[str]]]:
+    """Each directory from `top` down with the names of its files, `.gitignore`d paths,
+    dependencies and build output left out. With `nested_roots=False`, a subdirectory
+    holding its own wrangler file is another Worker and is not entered."""
     ignore = _GitIgnore()
     for parent in reversed(top.parents):
         ignore.enter(parent)
-    for current, dirs, _files in os.walk(top):
+    for current, dirs, files in os.walk(top):
         directory = Path(current)
         ignore.enter(directory)
-        found = config_in(directory)
-        if found is not None:
-            yield WorkerRoot(directory, found)
         dirs[:] = sorted(
             d for d in dirs
             if d not in SKIPPED_DIRS and not ignore.ignored(directory / d, is_dir=True)
+            and (nested_roots or config_in(directory / d) is None)
         )
+        yield directory, sorted(f for f in files if not ignore.ignored(directory / f, is_dir=False))
+
+
+def _walk(top: Path) -> Iterator[WorkerRoot]:
+    for directory, _files in walk(top):
+        found = config_in(directory)
+        if found is not None:
+            yield WorkerRoot(directory, found)
 
 
 def discover(paths: Iterable[Path]) -> list[WorkerRoot]:
