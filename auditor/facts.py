@@ -265,6 +265,7 @@ class TypeDef:
     span: Span
     members: tuple[tuple[str, str], ...] = ()
     extends: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()  # members declared with `?`
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Source frontends: Worker source files read into syntactic Facts (see auditor.facts)."""
