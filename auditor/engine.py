@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from auditor.discover import WorkerRoot, config_in, discover
 from auditor.findings import AuditError, Finding, Location, Result, Rule, Violation, WorkerSummary
 from auditor.paths import display_path
 from auditor.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from auditor.config.model import WorkerConfig
+    from auditor.program import Program
 
 
 class UsageError(Exception):
@@ -69,7 +73,6 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
           base: Path | None = None) -> Result:
     """Audit every Worker root under `paths` (or the one `config` names)."""
     from auditor.config.load import ConfigUnreadable, load_config
-    from auditor.program import Program
     from auditor.rules import BY_CODE, selected
 
     base = (base or Path.cwd()).resolve()
@@ -100,19 +103,45 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
         result.workers.append(WorkerSummary(
             root_display, config_display, worker.name,
             ("", *worker.environments) if not only else (only,)))
-        program = Program(worker, only)
+        program = _program(worker, only, root, settings, base, result)
         found: list[Finding] = []
         for rule in rules:
             try:
                 found.extend(to_finding(rule, v, settings) for v in rule.check(program, settings))
             except Exception as error:
                 raise RuleCrashed(rule.code, config_display) from error
+        for path, problem in program.parse_problems:
+            result.errors.append(AuditError(path, problem.span.line, problem.message,
+                                            problem.span.column))
         found = _unique_sorted(found)
         level = settings.fail_level
         result.failing += sum(level is not None and f.severity >= level for f in found)
         result.findings.extend(found)
     result.findings = _unique_sorted(result.findings)
     return result
+
+
+def _program(worker: WorkerConfig, only: str | None, root: WorkerRoot, settings: Settings,
+             base: Path, result: Result) -> Program:
+    """The Program of one Worker: its config now, its sources read (parsed on first use)."""
+    from auditor.imports import read_aliases
+    from auditor.program import Program
+    from auditor.sources import read_sources
+
+    sources, skipped = read_sources(root.directory, settings.exclude, base)
+    for file in skipped:
+        result.errors.append(AuditError(file.display, file.line, file.reason))
+    main = worker.top.settings.get("main")
+    entry = None
+    if isinstance(main, str):
+        entry = PurePosixPath(main.removeprefix("./")).as_posix()
+    tsconfig = root.directory / "tsconfig.json"
+    try:
+        aliases = read_aliases(tsconfig.read_text(encoding="utf-8") if tsconfig.is_file() else None)
+    except (OSError, UnicodeDecodeError):
+        aliases = read_aliases(None)
+    python_roots = tuple(dict.fromkeys([str(PurePosixPath(entry).parent) if entry else ".", "src", "."]))
+    return Program(worker, only, sources, worker.root, entry, aliases, python_roots)
 
 
 def _unreadable(result: Result, rules: tuple[Rule, ...], cf007: Rule, settings: Settings,

@@ -1,17 +1,117 @@
-"""What rules ask about one Worker: its configuration per environment (code facts join later)."""
+"""What rules ask about one Worker: its configuration per environment and its code.
+
+The Program joins the facts of every source file: it indexes them, resolves imports and
+answers "what is this expression" through `auditor.resolve`. The frontends parse, once
+per file, the first time a rule asks for the code.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from auditor.config.model import Environment, WorkerConfig
+from auditor.facts import (
+    Call,
+    ClassDef,
+    Declaration,
+    Export,
+    FileFacts,
+    Function,
+    Import,
+    Return,
+    SyntaxProblem,
+    TypeDef,
+)
+from auditor.imports import PathAliases
+from auditor.sources import SourceFile
+
+if TYPE_CHECKING:
+    from auditor.resolve import Resolver
 
 
-@dataclass(frozen=True)
+@dataclass
+class Module:
+    """One source file's facts, indexed. `key` is its path relative to the Worker root."""
+
+    key: str
+    display: str
+    facts: FileFacts
+    functions: dict[str, Function] = field(default_factory=dict)
+    calls: dict[str | None, list[Call]] = field(default_factory=lambda: defaultdict(list))
+    declarations: dict[str | None, list[Declaration]] = field(default_factory=lambda: defaultdict(list))
+    returns: dict[str, list[Return]] = field(default_factory=lambda: defaultdict(list))
+    classes: dict[str, ClassDef] = field(default_factory=dict)
+    imports: dict[str, Import] = field(default_factory=dict)
+    exports: dict[str, list[Export]] = field(default_factory=lambda: defaultdict(list))
+    types: dict[str, TypeDef] = field(default_factory=dict)
+
+    @classmethod
+    def index(cls, key: str, display: str, facts: FileFacts) -> Module:
+        module = cls(key, display, facts)
+        module.functions = {f.id: f for f in facts.functions}
+        for call in facts.calls:
+            module.calls[call.function].append(call)
+        for declaration in facts.declarations:
+            module.declarations[declaration.function].append(declaration)
+        for ret in facts.returns:
+            module.returns[ret.function].append(ret)
+        module.classes = {c.name: c for c in facts.classes}
+        module.imports = {i.local: i for i in facts.imports if i.local}
+        for export in facts.exports:
+            module.exports[export.name].append(export)
+        for type_def in facts.types:
+            module.types.setdefault(type_def.name, type_def)
+        return module
+
+    @property
+    def language(self) -> str:
+        return self.facts.language
+
+    def enclosing(self, function: str | None) -> list[str]:
+        """The function and the functions around it, innermost first."""
+        chain = []
+        while function is not None:
+            chain.append(function)
+            found = self.functions.get(function)
+            function = found.parent if found else None
+        return chain
+
+    def class_of(self, function: str | None) -> str | None:
+        """The class whose method (or a closure inside one) `function` is."""
+        for fid in self.enclosing(function):
+            found = self.functions[fid]
+            if found.class_name:
+                return found.class_name
+        return None
+
+
+@dataclass
 class Program:
     config: WorkerConfig
     # `--env NAME`: audit only that deploy target; None audits every one.
     only_environment: str | None = None
+    # Source files, parsed on first use: a run of config rules only never parses code.
+    sources: list[SourceFile] = field(default_factory=list)
+    root: str = "."  # the Worker root's display path
+    entry: str | None = None  # the key of the `main` module, when it is one of ours
+    aliases: PathAliases = field(default_factory=PathAliases)  # tsconfig `paths`
+    python_roots: tuple[str, ...] = (".",)  # where Python imports are looked up
+    parse_problems: list[tuple[str, SyntaxProblem]] = field(default_factory=list)
+
+    @cached_property
+    def modules(self) -> dict[str, Module]:
+        from auditor.frontends import parse_source
+
+        modules = {}
+        for source in self.sources:
+            key = source.key
+            facts = parse_source(source)
+            modules[key] = Module.index(key, source.display, facts)
+            self.parse_problems.extend((source.display, p) for p in facts.problems)
+        return modules
 
     def environments(self) -> tuple[Environment, ...]:
         if self.only_environment is None:
@@ -19,3 +119,12 @@ class Program:
         if self.only_environment == "":
             return (self.config.top,)
         return (self.config.environments[self.only_environment],)
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        from auditor.resolve import Resolver
+
+        return Resolver(self)
+
+    def all_calls(self) -> list[tuple[Module, Call]]:
+        return [(m, c) for m in self.modules.values() for calls in m.calls.values() for c in calls]

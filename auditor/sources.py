@@ -22,6 +22,7 @@ MAX_SOURCE_BYTES = 1024 * 1024
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
+    key: str  # relative to the Worker root, `/`-separated: what imports resolve against
     display: str
     language: str
     source: bytes
@@ -58,7 +59,7 @@ def read_sources(root: Path, exclude: tuple[str, ...], base: Path) -> tuple[list
             if problem is not None:
                 skipped.append(Skipped(display, problem[0], problem[1]))
                 continue
-            files.append(SourceFile(path, display, language, source))
+            files.append(SourceFile(path, path.relative_to(root).as_posix(), display, language, source))
     return files, skipped
 
 
