@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from auditor.config.schema import BINDING_KINDS
-from auditor.facts import Call, Expr, Function, Param
+from auditor.facts import Call, Expr, Function, Param, Prop
 from auditor.values import (
     Argument,
     Binding,
@@ -408,7 +408,8 @@ class Resolver:
         args = call.args
         keywords = dict(call.keywords)
         python_method = module.language == "python" and function.class_name is not None \
-            and function.kind in ("method", "constructor")
+            and function.kind in ("method", "constructor", "getter", "setter")
+        named = {p.name for p in function.params}
         bindings = []
         for param in function.params:
             position = param.index - (1 if python_method else 0)
@@ -417,6 +418,12 @@ class Resolver:
             expr = args[position] if 0 <= position < len(args) and args[position].kind != "spread" else None
             if param.name in keywords:
                 expr = keywords[param.name]
+            if module.language == "python" and param.rest and param.optional:
+                # `**options` collects the keywords no other parameter takes: an object.
+                span = call.span
+                expr = Expr("object", span, props=tuple(
+                    Prop(None if k == "**" else k, v, spread=k == "**")
+                    for k, v in call.keywords if k not in named))
             bindings.append(((function.id, param.index), Argument(expr, caller, tuple(keywords.items()))))
         if callee.this is not None and callee.this.constructed is not None:
             bindings.append((("<this>", 0), Argument(None, callee.this.constructed)))

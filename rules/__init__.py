@@ -12,6 +12,7 @@ from auditor.rules import (
     do_missing_migration,
     duplicate_binding_name,
     invalid_namespace_id,
+    kv_put_missing_ttl,
     shared_kv_namespace,
 )
 
@@ -25,6 +26,7 @@ RULES: tuple[Rule, ...] = (
     cron_invalid.RULE,
     do_missing_migration.RULE,
     do_kv_backend.RULE,
+    kv_put_missing_ttl.RULE,
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}

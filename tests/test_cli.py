@@ -124,7 +124,8 @@ def test_json_paths_are_relative_to_the_working_directory() -> None:
     _, out, _ = run("check", "--format", "json", "examples/quote-cache", cwd=REPO)
     document = json.loads(out)
     assert document["workers"][0]["root"] == "examples/quote-cache"
-    assert {f["path"] for f in document["findings"]} == {"examples/quote-cache/wrangler.toml"}
+    assert {f["path"] for f in document["findings"]} == {"examples/quote-cache/wrangler.toml",
+                                                           "examples/quote-cache/src/index.ts"}
 
 
 def test_fingerprints_survive_unrelated_edits_above(tmp_path: Path) -> None:

@@ -1,0 +1,194 @@
+"""Workers KV questions the rules ask of a Program: which calls are KV operations, and
+who decides whether a put expires."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from auditor.facts import Call, Expr
+from auditor.program import Module, Program
+from auditor.values import (
+    Argument,
+    Binding,
+    FunctionRef,
+    Missing,
+    ObjectValue,
+    Parameter,
+    Scope,
+    Unknown,
+)
+
+KV_METHODS = frozenset({"get", "getWithMetadata", "put", "delete", "list"})
+TTL_KEYS = frozenset({"expirationTtl", "expiration"})
+MAX_CHAIN = 8
+
+
+@dataclass(frozen=True)
+class KvOperation:
+    module: Module
+    call: Call
+    method: str  # get, getWithMetadata, put, delete, list
+    binding: str | None  # None: a KVNamespace whose binding the code does not name
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.module.key, self.call.function)
+
+
+def kv_operations(program: Program) -> list[KvOperation]:
+    """Every call on a KV namespace: the receiver must resolve to a KV binding (or a value
+    typed KVNamespace); a Map, the Cache API, R2 or DO storage never does."""
+    resolver = program.resolver
+    found = []
+    for module, call in program.all_calls():
+        callee = call.callee
+        if callee.kind != "member" or callee.name not in KV_METHODS or callee.target is None:
+            continue
+        receiver = resolver.resolve(callee.target, Scope(module.key, call.function))
+        if isinstance(receiver, Parameter):
+            receiver = _bound_by_a_caller(program, receiver)
+        if isinstance(receiver, Binding) and receiver.kind == "kv_namespaces":
+            found.append(KvOperation(module, call, callee.name, receiver.name))
+    return found
+
+
+def _bound_by_a_caller(program: Program, parameter: Parameter) -> Binding | Unknown:
+    """A KV namespace handed to a helper as an argument: what its callers pass."""
+    resolver = program.resolver
+    module = program.modules[parameter.module]
+    function = module.functions[parameter.function]
+    param = next(p for p in function.params if p.index == parameter.index)
+    for caller_module, call in resolver.callers(parameter.module, parameter.function):
+        callee = resolver.callee(caller_module, call)
+        if not isinstance(callee, FunctionRef):
+            continue
+        bound = resolver.bind(callee, call, Scope(caller_module.key, call.function))
+        value = resolver.parameter(module, function, param, bound, 0)
+        if isinstance(value, Binding):
+            return value
+    return Unknown("no caller passes a KV namespace")
+
+
+# -- who decides the TTL of a put ----------------------------------------------------------
+
+SET, ABSENT, UNKNOWN = "set", "absent", "unknown"
+
+
+@dataclass(frozen=True)
+class Depends:
+    """The TTL depends on what callers pass for this parameter."""
+
+    parameter: Parameter
+
+
+TtlState = str | Depends
+
+
+@dataclass(frozen=True)
+class TtlDecision:
+    """Where the options of a put are decided: at the put (no chain) or at the last call
+    of `chain`, the outermost caller that chose them."""
+
+    operation: KvOperation
+    chain: tuple[tuple[Module, Call], ...]
+    state: str  # SET, ABSENT or UNKNOWN
+
+
+def options_of(call: Call) -> tuple[Expr | None, tuple[tuple[str, Expr], ...]]:
+    """The options argument of a put: the third positional one, or Python keywords."""
+    options = call.args[2] if len(call.args) > 2 else None
+    return options, call.keywords
+
+
+def ttl_decisions(program: Program, operation: KvOperation) -> Iterator[TtlDecision]:
+    """Follow a put's options up through the wrappers that forward them."""
+    options, keywords = options_of(operation.call)
+
+    def visit(scope: Scope, chain: tuple[tuple[Module, Call], ...]) -> Iterator[TtlDecision]:
+        state = _ttl(program, options, keywords, scope, 0)
+        if not isinstance(state, Depends):
+            yield TtlDecision(operation, chain, state)
+            return
+        callers = program.resolver.callers(state.parameter.module, state.parameter.function)
+        if not callers or len(chain) >= MAX_CHAIN:
+            yield TtlDecision(operation, chain, UNKNOWN)
+            return
+        for module, call in callers:
+            callee = program.resolver.callee(module, call)
+            if any(call is seen for _, seen in chain) or not isinstance(callee, FunctionRef):
+                continue  # a recursive wrapper, or a class constructed
+            bound = program.resolver.bind(callee, call, Scope(module.key, call.function))
+            rebound = _rebind(program, scope, state.parameter.function, bound)
+            yield from visit(rebound, (*chain, (module, call)))
+
+    yield from visit(operation.scope, ())
+
+
+def _rebind(program: Program, scope: Scope, function: str, bound: Scope) -> Scope:
+    """Give every scope inside `function` (the put's, and those of forwarded arguments)
+    the arguments of the call just climbed to."""
+    module = program.modules[scope.module]
+    bindings = tuple((key, Argument(arg.expr, _rebind(program, arg.scope, function, bound), arg.keyword_args))
+                     for key, arg in scope.bindings)
+    if bound.module == scope.module and function in module.enclosing(scope.function) \
+            and scope.argument(function, 0) is None:
+        bindings = bindings + bound.bindings
+    return Scope(scope.module, scope.function, bindings)
+
+
+def _ttl(program: Program, options: Expr | None, keywords: tuple[tuple[str, Expr], ...],
+         scope: Scope, depth: int) -> TtlState:
+    states = []
+    for name, value in keywords:
+        if name in TTL_KEYS:
+            return SET
+        if name == "**":
+            states.append(_ttl_of(program, value, scope, depth))
+    if options is None:
+        return _combine(states) if states else ABSENT
+    states.append(_ttl_of(program, options, scope, depth))
+    return _combine(states)
+
+
+def _combine(states: list[TtlState]) -> TtlState:
+    if SET in states:
+        return SET
+    for state in states:
+        if isinstance(state, Depends):
+            return state
+    return UNKNOWN if UNKNOWN in states else ABSENT
+
+
+def _ttl_of(program: Program, expr: Expr, scope: Scope, depth: int) -> TtlState:
+    if depth > 16:
+        return UNKNOWN
+    if expr.kind == "object":
+        return _ttl_of_object(program, expr, scope, depth)
+    if expr.kind == "literal" and expr.value is None:
+        return ABSENT  # undefined / null / None
+    if expr.kind == "binary" and expr.operator in ("??", "||") and len(expr.args) == 2:
+        left = _ttl_of(program, expr.args[0], scope, depth + 1)
+        if left == ABSENT:
+            return _ttl_of(program, expr.args[1], scope, depth + 1)
+        return left
+    value = program.resolver.resolve(expr, scope)
+    if isinstance(value, ObjectValue):
+        return _ttl_of_object(program, value.expr, value.scope, depth)
+    if isinstance(value, Missing):
+        return ABSENT
+    if isinstance(value, Parameter):
+        return Depends(value)
+    return UNKNOWN
+
+
+def _ttl_of_object(program: Program, expr: Expr, scope: Scope, depth: int) -> TtlState:
+    states: list[TtlState] = []
+    for prop in expr.props:
+        if prop.spread:
+            states.append(_ttl_of(program, prop.value, scope, depth + 1))
+        elif prop.key in TTL_KEYS:
+            return SET
+        elif prop.key is None:
+            states.append(UNKNOWN)  # a computed key could be anything
+    return _combine(states)
