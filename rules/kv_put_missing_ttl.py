@@ -63,7 +63,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             wrappers = [_called(program, m, c) for m, c in reversed(decision.chain)]
             through = " → ".join(f"`{w}`" for w in wrappers)
             related = [Related(put_at, f"the put to {binding} that has no expirationTtl")]
-            related += [Related(_location(m, c.span), f"forwarded through `{_called(program, m, c)}`")
+            related += [Related(_location(m, c.span), f"forwards the options to `{_called(program, m, c)}`")
                         for m, c in decision.chain[:-1]]
             yield Violation(
                 _location(module, call.span),
