@@ -17,6 +17,7 @@ from auditor.values import (
     Parameter,
     Scope,
     Unknown,
+    Value,
 )
 
 KV_METHODS = frozenset({"get", "getWithMetadata", "put", "delete", "list"})
@@ -192,3 +193,19 @@ def _ttl_of_object(program: Program, expr: Expr, scope: Scope, depth: int) -> Tt
         elif prop.key is None:
             states.append(UNKNOWN)  # a computed key could be anything
     return _combine(states)
+
+
+def option_value(program: Program, operation: KvOperation, name: str) -> Value:
+    """The value of one option of a KV call (`expirationTtl` of a put, `cacheTtl` of a
+    get), from its options object or Python keyword, as far as it is constant."""
+    call = operation.call
+    for keyword, value in call.keywords:
+        if keyword == name:
+            return program.resolver.resolve(value, operation.scope)
+    position = 2 if operation.method == "put" else 1
+    if len(call.args) <= position:
+        return Missing()
+    options = program.resolver.resolve(call.args[position], operation.scope)
+    if isinstance(options, ObjectValue):
+        return program.resolver.member(options, name, 0)
+    return Unknown("options not an object")

@@ -48,6 +48,28 @@ ENTRYPOINT_BASES = frozenset({"WorkerEntrypoint", "WorkflowEntrypoint"})
 DURABLE_OBJECT_BASES = frozenset({"DurableObject"})
 
 
+ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "**", "//"})
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fold(operator: str, left: Value, right: Value) -> Value:
+    """Constant arithmetic on numbers (`60 * 60 * 24`, `MINUTE / 2`), as TTLs are written."""
+    if not (isinstance(left, Constant) and isinstance(right, Constant)
+            and _is_number(left.value) and _is_number(right.value)):
+        return Unknown("not constant arithmetic")
+    a, b = left.value, right.value
+    try:
+        result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,  # type: ignore[operator]
+                  "/": lambda: a / b, "%": lambda: a % b, "**": lambda: a ** b,  # type: ignore[operator]
+                  "//": lambda: a // b}[operator]()  # type: ignore[operator]
+    except (ZeroDivisionError, OverflowError):
+        return Unknown("arithmetic error")
+    return Constant(result)
+
+
 def _base_type(text: str | None) -> str | None:
     """`Readonly<Env>` -> `Env`, `KVNamespace<string>` -> `KVNamespace`, `Env | undefined` -> `Env`."""
     if not text:
@@ -166,6 +188,13 @@ class Resolver:
             return ObjectValue(expr, scope)
         if kind in ("call", "new") and expr.target is not None:
             return self.call_value(expr, scope, depth)
+        if kind == "binary" and expr.operator in ARITHMETIC and len(expr.args) == 2:
+            return _fold(expr.operator, self.resolve(expr.args[0], scope, depth),
+                         self.resolve(expr.args[1], scope, depth))
+        if kind == "unary" and expr.operator == "-" and expr.target is not None:
+            operand = self.resolve(expr.target, scope, depth)
+            if isinstance(operand, Constant) and _is_number(operand.value):
+                return Constant(-operand.value)  # type: ignore[operator]
         if kind == "binary" and expr.operator in ("??", "||") and len(expr.args) == 2:
             left = self.resolve(expr.args[0], scope, depth)
             if isinstance(left, (Missing, Unknown)) or left == Constant(None):

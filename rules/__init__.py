@@ -13,6 +13,7 @@ from auditor.rules import (
     duplicate_binding_name,
     invalid_namespace_id,
     kv_put_missing_ttl,
+    kv_ttl_too_short,
     shared_kv_namespace,
 )
 
@@ -27,6 +28,7 @@ RULES: tuple[Rule, ...] = (
     do_missing_migration.RULE,
     do_kv_backend.RULE,
     kv_put_missing_ttl.RULE,
+    kv_ttl_too_short.RULE,
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}
