@@ -60,13 +60,26 @@ def _fold(operator: str, left: Value, right: Value) -> Value:
     if not (isinstance(left, Constant) and isinstance(right, Constant)
             and _is_number(left.value) and _is_number(right.value)):
         return Unknown("not constant arithmetic")
-    a, b = left.value, right.value
+    a, b = float(left.value), float(right.value)  # type: ignore[arg-type]
     try:
-        result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,  # type: ignore[operator]
-                  "/": lambda: a / b, "%": lambda: a % b, "**": lambda: a ** b,  # type: ignore[operator]
-                  "//": lambda: a // b}[operator]()  # type: ignore[operator]
+        if operator == "+":
+            result = a + b
+        elif operator == "-":
+            result = a - b
+        elif operator == "*":
+            result = a * b
+        elif operator == "/":
+            result = a / b
+        elif operator == "%":
+            result = a % b
+        elif operator == "//":
+            result = a // b
+        else:
+            result = a ** b
     except (ZeroDivisionError, OverflowError):
         return Unknown("arithmetic error")
+    if result.is_integer() and isinstance(left.value, int) and isinstance(right.value, int):
+        return Constant(int(result))
     return Constant(result)
 
 
