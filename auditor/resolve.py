@@ -141,8 +141,9 @@ class Resolver:
             return resolve_python(module.key, source, files, self.program.python_roots)
         return resolve_ts(module.key, source, files, self.program.aliases)
 
-    def exported(self, module_key: str, name: str, depth: int = 0) -> Value:
-        """What `module_key` exports as `name`, through re-exports and `export *`."""
+    def exported(self, module_key: str, name: str, depth: int = 0, runtime: bool = False) -> Value:
+        """What `module_key` exports as `name`, through re-exports and `export *`.
+        With `runtime`, a name that only a type-only import brings in is not exported."""
         module = self.program.modules.get(module_key)
         if module is None or depth > MAX_DEPTH:
             return Unknown("not a module of this Worker")
@@ -153,16 +154,16 @@ class Resolver:
                     return Unknown(f"re-exported from `{export.source}`")
                 if export.local == "*":
                     return Namespace(target)
-                return self.exported(target, export.local or name, depth + 1)
+                return self.exported(target, export.local or name, depth + 1, runtime)
             if export.value is not None and export.local is None:
                 return self.resolve(export.value, Scope(module.key, None), depth + 1)
-            return self.name(export.local or name, Scope(module.key, None), depth + 1)
+            return self.name(export.local or name, Scope(module.key, None), depth + 1, runtime)
         if module.language == "python" and not name.startswith("_"):
-            return self.name(name, Scope(module.key, None), depth + 1)
+            return self.name(name, Scope(module.key, None), depth + 1, runtime)
         for export in module.exports.get("*", []):
             target = self.import_target(module, export.source or "")
             if target is not None:
-                found = self.exported(target, name, depth + 1)
+                found = self.exported(target, name, depth + 1, runtime)
                 if not isinstance(found, Unknown):
                     return found
         return Unknown(f"`{name}` is not exported by {module.display}")
@@ -221,7 +222,7 @@ class Resolver:
             return FunctionRef(scope.module, expr.function)
         return Unknown(f"a {kind} expression")
 
-    def name(self, name: str, scope: Scope, depth: int) -> Value:
+    def name(self, name: str, scope: Scope, depth: int, runtime: bool = False) -> Value:
         module = self.program.modules[scope.module]
         if name in ("this", "self"):
             return self.this(module, scope, depth)
@@ -246,13 +247,16 @@ class Resolver:
             return ClassRef(module.key, name)
         imported = module.imports.get(name)
         if imported is not None:
-            return self.imported(module, imported.source, imported.imported, depth)
+            if runtime and imported.type_only:
+                return Unknown(f"`{name}` is imported as a type only")
+            return self.imported(module, imported.source, imported.imported, depth, runtime)
         # Service-worker Workers see their bindings as globals.
         if self.is_declared(name) and not module.facts.exports:
             return self.binding(name)
         return Unknown(f"`{name}` is not defined in this Worker")
 
-    def imported(self, module: Module, source: str, imported: str, depth: int) -> Value:
+    def imported(self, module: Module, source: str, imported: str, depth: int,
+                 runtime: bool = False) -> Value:
         if source == "cloudflare:workers" and imported == "env":
             return WorkerEnv()
         target = self.import_target(module, source)
@@ -260,7 +264,7 @@ class Resolver:
             return Unknown(f"imported from `{source}`")
         if imported == "*":
             return Namespace(target)
-        return self.exported(target, imported, depth + 1)
+        return self.exported(target, imported, depth + 1, runtime)
 
     def declared(self, module: Module, function: str | None, name: str, scope: Scope,
                  depth: int) -> Value | None:
