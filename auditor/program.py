@@ -128,3 +128,13 @@ class Program:
 
     def all_calls(self) -> list[tuple[Module, Call]]:
         return [(m, c) for m in self.modules.values() for calls in m.calls.values() for c in calls]
+
+    @cached_property
+    def closure_calls(self) -> dict[tuple[str, str], tuple[Module, Call]]:
+        """Each closure (module key, function id) and the call it is handed to."""
+        index: dict[tuple[str, str], tuple[Module, Call]] = {}
+        for module, call in self.all_calls():
+            for arg in (*call.args, *(value for _, value in call.keywords)):
+                if arg.kind == "function" and arg.function is not None:
+                    index[(module.key, arg.function)] = (module, call)
+        return index

@@ -15,6 +15,7 @@ from auditor.rules import (
     invalid_namespace_id,
     kv_put_missing_ttl,
     kv_ttl_too_short,
+    kv_write_in_loop,
     shared_kv_namespace,
 )
 
@@ -31,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     do_kv_backend.RULE,
     kv_put_missing_ttl.RULE,
     kv_ttl_too_short.RULE,
+    kv_write_in_loop.RULE,
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}
