@@ -209,3 +209,59 @@ def option_value(program: Program, operation: KvOperation, name: str) -> Value:
     if isinstance(options, ObjectValue):
         return program.resolver.member(options, name, 0)
     return Unknown("options not an object")
+
+
+# -- keys built from a clock or a random value ----------------------------------------------
+
+# Callee texts whose result differs on every call.
+VOLATILE_CALLS = frozenset({
+    "Date.now", "crypto.randomUUID", "Math.random", "performance.now", "nanoid", "uuid", "uuidv4",
+    "time.time", "time.time_ns", "time.monotonic", "uuid.uuid4", "uuid.uuid1", "datetime.now",
+    "datetime.utcnow", "datetime.datetime.now", "datetime.datetime.utcnow", "secrets.token_hex",
+    "secrets.token_urlsafe", "random.random", "date.today",
+})
+# Parameter names that carry a time: a key built from one is a key per moment.
+TIME_PARAMETER = ("timestamp", "ts", "time", "now", "date", "stamp", "epoch")
+
+
+def volatile_source(program: Program, expr: Expr | None, scope: Scope, depth: int = 0) -> str | None:
+    """The clock or random call a value is built from (`Date.now()`), if any."""
+    if expr is None or depth > 12:
+        return None
+    if expr.kind in ("call", "new") and expr.target is not None:
+        callee = expr.target
+        if expr.kind == "new" and callee.kind == "name" and callee.name == "Date":
+            return "new Date()"
+        if callee.text in VOLATILE_CALLS:
+            return f"{callee.text}()"
+        target = program.resolver.resolve(callee, scope)
+        if isinstance(target, FunctionRef) and expr.kind == "call":
+            bound = program.resolver.bind(target, expr, scope)
+            module = program.modules[target.module]
+            for ret in module.returns.get(target.function, ()):
+                found = volatile_source(program, ret.value, bound, depth + 1)
+                if found:
+                    return found
+            return None
+        for part in (callee.target, *expr.args):
+            found = volatile_source(program, part, scope, depth + 1)
+            if found:
+                return found
+        return None
+    if expr.kind == "name" and expr.name is not None:
+        definitions, parameter = program.resolver.definitions(expr.name, scope)
+        if parameter is not None and parameter.name and \
+                parameter.name.lower().endswith(TIME_PARAMETER):
+            return f"the `{parameter.name}` parameter"
+        for value, where in definitions:
+            found = volatile_source(program, value, where, depth + 1)
+            if found:
+                return found
+        return None
+    if expr.kind == "member":
+        return volatile_source(program, expr.target, scope, depth + 1)
+    for part in (*expr.args, expr.target):
+        found = volatile_source(program, part, scope, depth + 1)
+        if found:
+            return found
+    return None

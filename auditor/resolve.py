@@ -255,6 +255,27 @@ class Resolver:
             return self.binding(name)
         return Unknown(f"`{name}` is not defined in this Worker")
 
+    def definitions(self, name: str, scope: Scope) -> tuple[list[tuple[Expr, Scope]], Param | None]:
+        """The expressions a name was given (declarations, the argument a bound parameter
+        received), or the parameter itself when no caller is bound: for rules that look at
+        how a value was built rather than what it is."""
+        module = self.program.modules[scope.module]
+        for fid in module.enclosing(scope.function):
+            function = module.functions[fid]
+            for param in function.params:
+                if param.name == name:
+                    argument = scope.argument(fid, param.index)
+                    if argument is not None and argument.expr is not None:
+                        return [(argument.expr, argument.scope)], None
+                    return [], param
+            found = [(d.value, scope.inside(fid)) for d in module.declarations.get(fid, ())
+                     if d.name == name and d.value is not None]
+            if found:
+                return found, None
+        found = [(d.value, Scope(module.key, None, scope.bindings))
+                 for d in module.declarations.get(None, ()) if d.name == name and d.value is not None]
+        return found, None
+
     def imported(self, module: Module, source: str, imported: str, depth: int,
                  runtime: bool = False) -> Value:
         if source == "cloudflare:workers" and imported == "env":

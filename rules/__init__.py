@@ -15,6 +15,7 @@ from auditor.rules import (
     invalid_namespace_id,
     kv_put_missing_ttl,
     kv_ttl_too_short,
+    kv_unbounded_key_growth,
     kv_write_in_loop,
     shared_kv_namespace,
 )
@@ -32,6 +33,7 @@ RULES: tuple[Rule, ...] = (
     do_kv_backend.RULE,
     kv_put_missing_ttl.RULE,
     kv_ttl_too_short.RULE,
+    kv_unbounded_key_growth.RULE,
     kv_write_in_loop.RULE,
 )
 
