@@ -18,11 +18,13 @@ from auditor.rules import (
     kv_unbounded_key_growth,
     kv_write_in_loop,
     shared_kv_namespace,
+    unused_binding,
 )
 
 RULES: tuple[Rule, ...] = (
     duplicate_binding_name.RULE,
     shared_kv_namespace.RULE,
+    unused_binding.RULE,
     binding_not_inherited.RULE,
     invalid_namespace_id.RULE,
     config_unreadable.RULE,
