@@ -265,3 +265,55 @@ def volatile_source(program: Program, expr: Expr | None, scope: Scope, depth: in
         if found:
             return found
     return None
+
+
+# -- expiry sweeps: listed keys deleted one by one -----------------------------------------
+
+ARRAY_STEPS = frozenset({"filter", "map", "slice", "flatMap", "concat", "sort", "reverse"})
+SCHEDULED = frozenset({"scheduled", "on_scheduled", "alarm"})
+
+
+def listed_by(program: Program, expr: Expr | None, scope: Scope, depth: int = 0) -> Call | Expr | None:
+    """The KV `list` call a collection comes from (`keys` of `await env.X.list()`,
+    `page.keys`, `keys.filter(…)`), if it comes from one."""
+    if expr is None or depth > 12:
+        return None
+    if expr.kind in ("await", "spread") or (expr.kind == "member" and expr.target is not None):
+        return listed_by(program, expr.target, scope, depth + 1)
+    if expr.kind == "call" and expr.target is not None and expr.target.kind == "member":
+        callee = expr.target
+        if callee.name == "list" and callee.target is not None:
+            receiver = program.resolver.resolve(callee.target, scope)
+            if isinstance(receiver, Binding) and receiver.kind == "kv_namespaces":
+                return expr
+        if callee.name in ARRAY_STEPS:
+            return listed_by(program, callee.target, scope, depth + 1)
+        return None
+    if expr.kind == "name" and expr.name is not None:
+        definitions, _ = program.resolver.definitions(expr.name, scope)
+        for value, where in definitions:
+            found = listed_by(program, value, where, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def filtered_by_age(program: Program, expr: Expr | None, scope: Scope, depth: int = 0) -> bool:
+    """Does the collection pass through a `.filter(…)` whose test reads a clock?"""
+    if expr is None or depth > 12:
+        return False
+    if expr.kind == "call" and expr.target is not None and expr.target.kind == "member":
+        if expr.target.name == "filter":
+            for arg in expr.args:
+                if arg.kind == "function" and arg.function is not None:
+                    module = program.modules[scope.module]
+                    for ret in module.returns.get(arg.function, ()):
+                        if volatile_source(program, ret.value, scope.inside(arg.function)):
+                            return True
+        return filtered_by_age(program, expr.target.target, scope, depth + 1)
+    if expr.kind in ("await", "member") and expr.target is not None:
+        return filtered_by_age(program, expr.target, scope, depth + 1)
+    if expr.kind == "name" and expr.name is not None:
+        definitions, _ = program.resolver.definitions(expr.name, scope)
+        return any(filtered_by_age(program, value, where, depth + 1) for value, where in definitions)
+    return False

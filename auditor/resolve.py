@@ -9,10 +9,11 @@ the caller passed, when a scope binds it, and a `Parameter` when it does not.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from auditor.config.schema import BINDING_KINDS
-from auditor.facts import Call, Expr, Function, Param, Prop
+from auditor.facts import Call, Declaration, Expr, Function, Param, Prop
 from auditor.values import (
     Argument,
     Binding,
@@ -268,13 +269,11 @@ class Resolver:
                     if argument is not None and argument.expr is not None:
                         return [(argument.expr, argument.scope)], None
                     return [], param
-            found = [(d.value, scope.inside(fid)) for d in module.declarations.get(fid, ())
-                     if d.name == name and d.value is not None]
+            found = _declared_exprs(module.declarations.get(fid, ()), name, scope.inside(fid))
             if found:
                 return found, None
-        found = [(d.value, Scope(module.key, None, scope.bindings))
-                 for d in module.declarations.get(None, ()) if d.name == name and d.value is not None]
-        return found, None
+        return _declared_exprs(module.declarations.get(None, ()), name,
+                               Scope(module.key, None, scope.bindings)), None
 
     def imported(self, module: Module, source: str, imported: str, depth: int,
                  runtime: bool = False) -> Value:
@@ -532,6 +531,22 @@ class Resolver:
                     index[(target.module, f"{target.name}.constructor")].append((module, call))
             self._callers = index
         return self._callers.get((module_key, function), [])
+
+
+def _declared_exprs(declarations: Iterable[Declaration], name: str,
+                    scope: Scope) -> list[tuple[Expr, Scope]]:
+    """What a name was declared as; `const { keys } = value` gives `value.keys`."""
+    found = []
+    for declaration in declarations:
+        value = declaration.value
+        if value is None:
+            continue
+        if declaration.name == name:
+            found.append((value, scope))
+        for prop, local in declaration.fields:
+            if local == name:
+                found.append((Expr("member", value.span, value.text, name=prop, target=value), scope))
+    return found
 
 
 # A stand-in for a class field's type: resolved like a parameter annotation.

@@ -1,0 +1,128 @@
+"""An expiry sweep: KV keys are listed and deleted one by one to emulate expiry.
+
+## What it does
+Reports a KV `delete` that runs once per key of a KV `list` result (in a loop over it, in
+a `map`/`forEach` callback, in a paginated `do … while (cursor)` walk) when the delete
+is decided by an age test (a comparison with `Date.now()`, `time.time()` or a "now"
+parameter, in the loop or in a `.filter` before it) or runs unconditionally from a
+scheduled handler or an alarm. The list and per-key reads are part of the same sweep and
+are not reported separately.
+
+## Why is this bad?
+Every list (one per 1,000 keys), every per-key read and every delete is billed, and on the
+free plan lists and deletes stop at 1,000 a day each: a sweep over a few thousand keys
+fails part way, every day. `expirationTtl` on the put expires the keys for free, and an
+expired key is not billed as a delete.
+
+## Example
+```ts
+const { keys } = await env.CACHE.list({ prefix: "cache:" });
+for (const k of keys) {
+  const v = await env.CACHE.get(k.name, "json");
+  if (v && Date.now() - v.at > v.ttl * 1000) await env.CACHE.delete(k.name);
+}
+```
+
+Use instead (and drop the sweep):
+```ts
+await env.CACHE.put(key, JSON.stringify(value), { expirationTtl: 600 });
+```
+
+## Known problems
+A purge on request (an admin route deleting a prefix, with no age test) is an
+invalidation, not a sweep, and is not reported.
+
+## References
+- https://developers.cloudflare.com/kv/api/write-key-value-pairs/#expiring-keys
+- https://developers.cloudflare.com/kv/platform/pricing/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.findings import Location, Related, Rule, Severity, Violation
+from auditor.kv import SCHEDULED, KvOperation, filtered_by_age, kv_operations, listed_by, volatile_source
+from auditor.loops import ITERATION_METHODS
+from auditor.program import Module, Program
+from auditor.settings import Settings
+from auditor.values import Scope
+
+
+def check(program: Program, settings: Settings) -> Iterator[Violation]:
+    for op in kv_operations(program):
+        if op.method != "delete":
+            continue
+        collection = _collection(program, op)
+        if collection is None:
+            continue
+        expr, scope = collection
+        source = listed_by(program, expr, scope)
+        if source is None:
+            continue
+        aged = filtered_by_age(program, expr, scope) or any(
+            volatile_source(program, c.test, op.scope) for c in op.call.conditions if c.test is not None)
+        if not aged and (op.call.conditions or not _from_a_schedule(program, op.module, op.call.function)):
+            continue
+        span = op.call.span
+        why = "after an age test" if aged else "every run of a scheduled handler"
+        yield Violation(
+            Location(op.module.display, span.line, span.column, span.end_line, span.end_column),
+            f"expiry sweep on `{op.binding or 'KV'}`: listed keys are deleted one by one {why}; "
+            "each list and delete is billed, while expirationTtl expires keys for free",
+            binding=op.binding,
+            related=(Related(Location(op.module.display, source.span.line, source.span.column),
+                             "the keys come from this list"),),
+            anchor=f"{op.call.callee.text}:sweep",
+        )
+
+
+def _collection(program: Program, op: KvOperation) -> tuple[object, Scope] | None:
+    """The collection the delete runs once per element of: a loop's iterable, or the
+    receiver of the map/forEach the delete's callback is handed to."""
+    for loop in reversed(op.call.loops):
+        if loop.iterable is not None:
+            return loop.iterable, op.scope
+    module, function = op.module, op.module.functions.get(op.call.function or "")
+    while function is not None and function.kind in ("arrow", "expression", "lambda"):
+        holder = program.closure_calls.get((module.key, function.id))
+        if holder is None:
+            return None
+        module, call = holder
+        callee = call.callee
+        if callee.kind == "member" and callee.name in ITERATION_METHODS and callee.target is not None:
+            return callee.target, Scope(module.key, call.function)
+        for loop in reversed(call.loops):
+            if loop.iterable is not None:
+                return loop.iterable, Scope(module.key, call.function)
+        function = module.functions.get(call.function or "")
+    return None
+
+
+def _from_a_schedule(program: Program, module: Module, function: str | None) -> bool:
+    """Is this code reached from a scheduled handler or an alarm, through its callers?"""
+    todo = [(module, fid) for fid in module.enclosing(function)]
+    seen = set()
+    while todo:
+        current, fid = todo.pop()
+        if (current.key, fid) in seen:
+            continue
+        seen.add((current.key, fid))
+        if fid.rsplit(".", 1)[-1] in SCHEDULED:
+            return True
+        for caller, call in program.resolver.callers(current.key, fid):
+            todo.extend((caller, f) for f in caller.enclosing(call.function))
+        holder = program.closure_calls.get((current.key, fid))
+        if holder is not None:
+            todo.extend((holder[0], f) for f in holder[0].enclosing(holder[1].function))
+    return False
+
+
+RULE = Rule(
+    code="KV101",
+    name="kv-expiry-sweep",
+    summary="KV keys listed and deleted one by one to emulate expiry",
+    severity=Severity.WARNING,
+    check=check,
+    doc=__doc__,
+)
