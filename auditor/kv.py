@@ -231,9 +231,9 @@ def volatile_source(program: Program, expr: Expr | None, scope: Scope, depth: in
     if expr.kind in ("call", "new") and expr.target is not None:
         callee = expr.target
         if expr.kind == "new" and callee.kind == "name" and callee.name == "Date":
-            return "new Date()"
+            return "`new Date()`"
         if callee.text in VOLATILE_CALLS:
-            return f"{callee.text}()"
+            return f"`{callee.text}()`"
         target = program.resolver.resolve(callee, scope)
         if isinstance(target, FunctionRef) and expr.kind == "call":
             bound = program.resolver.bind(target, expr, scope)

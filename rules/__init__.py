@@ -14,6 +14,7 @@ from auditor.rules import (
     do_unguarded_constructor_load,
     duplicate_binding_name,
     invalid_namespace_id,
+    kv_delete_on_read,
     kv_expiry_sweep,
     kv_put_missing_ttl,
     kv_ttl_too_short,
@@ -40,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     kv_ttl_too_short.RULE,
     kv_unbounded_key_growth.RULE,
     kv_expiry_sweep.RULE,
+    kv_delete_on_read.RULE,
     kv_write_in_loop.RULE,
 )
 
