@@ -54,7 +54,8 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
     for op in operations:
         if op.method != "delete":
             continue
-        if not any((op.module.key, fid, op.binding) in reads for fid in op.module.enclosing(op.call.function)):
+        around = op.module.enclosing(op.call.function)
+        if not any((op.module.key, fid, op.binding) in reads for fid in around):
             continue
         test = next((c for c in op.call.conditions if c.kind in WHEN_TRUE and c.test is not None
                      and volatile_source(program, c.test, op.scope)), None)
