@@ -11,6 +11,7 @@ from auditor.program import Module, Program
 from auditor.values import (
     Argument,
     Binding,
+    Constant,
     FunctionRef,
     Missing,
     ObjectValue,
@@ -270,7 +271,6 @@ def volatile_source(program: Program, expr: Expr | None, scope: Scope, depth: in
 # -- expiry sweeps: listed keys deleted one by one -----------------------------------------
 
 ARRAY_STEPS = frozenset({"filter", "map", "slice", "flatMap", "concat", "sort", "reverse"})
-SCHEDULED = frozenset({"scheduled", "on_scheduled", "alarm"})
 
 
 def listed_by(program: Program, expr: Expr | None, scope: Scope, depth: int = 0) -> Call | Expr | None:
@@ -317,3 +317,40 @@ def filtered_by_age(program: Program, expr: Expr | None, scope: Scope, depth: in
         definitions, _ = program.resolver.definitions(expr.name, scope)
         return any(filtered_by_age(program, value, where, depth + 1) for value, where in definitions)
     return False
+
+
+# -- constant keys ----------------------------------------------------------------------------
+
+
+def constant_key(program: Program, expr: Expr | None, scope: Scope, depth: int = 0) -> str | Parameter | None:
+    """The key's text when it is the same on every call; a Parameter when that is up to
+    the callers; None when it varies (or cannot be told)."""
+    if expr is None or depth > 12:
+        return None
+    if expr.kind == "literal":
+        return expr.value if isinstance(expr.value, str) else None
+    if expr.kind == "template":
+        parts: list[str] = []
+        for index, arg in enumerate(expr.args):
+            value = constant_key(program, arg, scope, depth + 1)
+            if not isinstance(value, str):
+                return value
+            parts += [expr.strings[index], value]
+        return "".join(parts) + expr.strings[-1]
+    if expr.kind == "binary" and expr.operator == "+" and len(expr.args) == 2:
+        left, right = (constant_key(program, a, scope, depth + 1) for a in expr.args)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        return left if isinstance(left, Parameter) else right if isinstance(right, Parameter) else None
+    if expr.kind == "name" and expr.name is not None:
+        definitions, parameter = program.resolver.definitions(expr.name, scope)
+        if parameter is not None:
+            module = program.modules[scope.module]
+            owner = next(f for f in module.enclosing(scope.function)
+                         if parameter in module.functions[f].params)
+            return Parameter(scope.module, owner, parameter.index)
+        if len(definitions) == 1:
+            return constant_key(program, definitions[0][0], definitions[0][1], depth + 1)
+        return None
+    value = program.resolver.resolve(expr, scope)
+    return value.value if isinstance(value, Constant) and isinstance(value.value, str) else None

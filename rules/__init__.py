@@ -16,6 +16,7 @@ from auditor.rules import (
     invalid_namespace_id,
     kv_delete_on_read,
     kv_expiry_sweep,
+    kv_hot_key_write,
     kv_put_missing_ttl,
     kv_ttl_too_short,
     kv_unbounded_key_growth,
@@ -43,6 +44,7 @@ RULES: tuple[Rule, ...] = (
     kv_expiry_sweep.RULE,
     kv_delete_on_read.RULE,
     kv_write_in_loop.RULE,
+    kv_hot_key_write.RULE,
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}

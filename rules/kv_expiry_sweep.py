@@ -41,10 +41,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.callgraph import reached_from
 from auditor.findings import Location, Related, Rule, Severity, Violation
-from auditor.kv import SCHEDULED, KvOperation, filtered_by_age, kv_operations, listed_by, volatile_source
+from auditor.kv import KvOperation, filtered_by_age, kv_operations, listed_by, volatile_source
 from auditor.loops import ITERATION_METHODS
-from auditor.program import Module, Program
+from auditor.program import Program
 from auditor.settings import Settings
 from auditor.values import Scope
 
@@ -62,7 +63,8 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             continue
         aged = filtered_by_age(program, expr, scope) or any(
             volatile_source(program, c.test, op.scope) for c in op.call.conditions if c.test is not None)
-        if not aged and (op.call.conditions or not _from_a_schedule(program, op.module, op.call.function)):
+        scheduled = reached_from(program, op.module, op.call.function, "schedule")
+        if not aged and (op.call.conditions or not scheduled):
             continue
         span = op.call.span
         why = "after an age test" if aged else "every run of a scheduled handler"
@@ -97,25 +99,6 @@ def _collection(program: Program, op: KvOperation) -> tuple[object, Scope] | Non
                 return loop.iterable, Scope(module.key, call.function)
         function = module.functions.get(call.function or "")
     return None
-
-
-def _from_a_schedule(program: Program, module: Module, function: str | None) -> bool:
-    """Is this code reached from a scheduled handler or an alarm, through its callers?"""
-    todo = [(module, fid) for fid in module.enclosing(function)]
-    seen = set()
-    while todo:
-        current, fid = todo.pop()
-        if (current.key, fid) in seen:
-            continue
-        seen.add((current.key, fid))
-        if fid.rsplit(".", 1)[-1] in SCHEDULED:
-            return True
-        for caller, call in program.resolver.callers(current.key, fid):
-            todo.extend((caller, f) for f in caller.enclosing(call.function))
-        holder = program.closure_calls.get((current.key, fid))
-        if holder is not None:
-            todo.extend((holder[0], f) for f in holder[0].enclosing(holder[1].function))
-    return False
 
 
 RULE = Rule(
