@@ -352,5 +352,5 @@ def constant_key(program: Program, expr: Expr | None, scope: Scope, depth: int =
         if len(definitions) == 1:
             return constant_key(program, definitions[0][0], definitions[0][1], depth + 1)
         return None
-    value = program.resolver.resolve(expr, scope)
-    return value.value if isinstance(value, Constant) and isinstance(value.value, str) else None
+    resolved = program.resolver.resolve(expr, scope)
+    return resolved.value if isinstance(resolved, Constant) and isinstance(resolved.value, str) else None
