@@ -397,6 +397,13 @@ class Resolver:
         if any(h.kind == "function" and h.function == function.id
                for route in module.facts.routes for h in route.handlers):
             return True
+        # Middleware: `app.use("*", async (c, next) => …)`, `app.use(async (c, next) => …)`.
+        holder = self.program.closure_calls.get((module.key, function.id))
+        if holder is not None:
+            callee = holder[1].callee
+            if callee.kind == "member" and callee.name == "use" and function.params \
+                    and len(function.params) == 2:
+                return True
         # Pages Functions: `export async function onRequestGet(context)`.
         return bool(function.name and function.name.startswith("onRequest") and function.parent is None)
 

@@ -21,6 +21,7 @@ from auditor.rules import (
     kv_ttl_too_short,
     kv_unbounded_key_growth,
     kv_write_in_loop,
+    kv_write_per_request,
     shared_kv_namespace,
     unused_binding,
 )
@@ -45,6 +46,7 @@ RULES: tuple[Rule, ...] = (
     kv_delete_on_read.RULE,
     kv_write_in_loop.RULE,
     kv_hot_key_write.RULE,
+    kv_write_per_request.RULE,
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}
