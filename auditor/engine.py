@@ -141,7 +141,19 @@ def _program(worker: WorkerConfig, only: str | None, root: WorkerRoot, settings:
     except (OSError, UnicodeDecodeError):
         aliases = read_aliases(None)
     python_roots = tuple(dict.fromkeys([str(PurePosixPath(entry).parent) if entry else ".", "src", "."]))
-    return Program(worker, only, sources, worker.root, entry, aliases, python_roots)
+    return Program(worker, only, sources, worker.root, entry, aliases, python_roots,
+                   dev_vars=_dev_vars(root.directory / ".dev.vars"))
+
+
+def _dev_vars(path: Path) -> frozenset[str]:
+    """The names in `.dev.vars` (dotenv lines): secrets the configuration does not list."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    names = (line.split("=", 1)[0].strip().removeprefix("export ").strip() for line in lines
+             if "=" in line and not line.lstrip().startswith("#"))
+    return frozenset(name for name in names if name)
 
 
 def _unreadable(result: Result, rules: tuple[Rule, ...], cf007: Rule, settings: Settings,

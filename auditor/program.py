@@ -100,6 +100,8 @@ class Program:
     aliases: PathAliases = field(default_factory=PathAliases)  # tsconfig `paths`
     python_roots: tuple[str, ...] = (".",)  # where Python imports are looked up
     parse_problems: list[tuple[str, SyntaxProblem]] = field(default_factory=list)
+    # Names in `.dev.vars`: secrets set outside the configuration (`wrangler secret put`).
+    dev_vars: frozenset[str] = frozenset()
 
     @cached_property
     def modules(self) -> dict[str, Module]:

@@ -23,12 +23,14 @@ from auditor.rules import (
     kv_write_in_loop,
     kv_write_per_request,
     shared_kv_namespace,
+    undeclared_binding,
     unused_binding,
 )
 
 RULES: tuple[Rule, ...] = (
     duplicate_binding_name.RULE,
     shared_kv_namespace.RULE,
+    undeclared_binding.RULE,
     unused_binding.RULE,
     binding_not_inherited.RULE,
     invalid_namespace_id.RULE,
