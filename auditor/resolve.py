@@ -364,7 +364,8 @@ class Resolver:
             return Instance(module.key, class_name)
         if self._is_route_handler(module, function) and param.index == 0:
             return RequestContext()
-        if param.name == "env" and (base is None or "Env" in (param.type or "")):
+        untyped = base in (None, "any", "unknown", "object")
+        if param.name == "env" and (untyped or "Env" in (param.type or "")):
             return WorkerEnv()
         return None
 
