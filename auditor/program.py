@@ -22,9 +22,11 @@ from auditor.facts import (
     Function,
     Import,
     Return,
+    Span,
     SyntaxProblem,
     TypeDef,
 )
+from auditor.findings import Location
 from auditor.imports import PathAliases
 from auditor.sources import SourceFile
 
@@ -69,6 +71,10 @@ class Module:
     @property
     def language(self) -> str:
         return self.facts.language
+
+    def location(self, span: Span) -> Location:
+        """Where a fact of this file is, as findings report it."""
+        return Location(self.display, span.line, span.column, span.end_line, span.end_column)
 
     def enclosing(self, function: str | None) -> list[str]:
         """The function and the functions around it, innermost first."""

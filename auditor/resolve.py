@@ -328,23 +328,30 @@ class Resolver:
             return by_convention
         return Parameter(module.key, function.id, param.index)
 
+    def typed(self, module: Module, type_text: str | None) -> Value | None:
+        """What a type annotation says a value is (`Env`, `KVNamespace`, a project class)."""
+        base = _base_type(type_text)
+        if not base:
+            return None
+        if base == "Env" or base in self._env_interfaces():
+            return WorkerEnv()
+        if base in KIND_OF_TYPE:
+            return Binding(None, KIND_OF_TYPE[base])
+        if base == "DurableObjectState":
+            return DurableObjectState()
+        if base == "DurableObjectStorage":
+            return DurableObjectStorage()
+        if base in ("Context", "EventContext"):
+            return RequestContext()
+        cls = self._class_named(module, base)
+        return Instance(cls.module, cls.name) if cls is not None else None
+
     def conventional(self, module: Module, function: Function, param: Param) -> Value | None:
         """What a parameter is by its type annotation or by the handler it belongs to."""
+        by_type = self.typed(module, param.type)
+        if by_type is not None:
+            return by_type
         base = _base_type(param.type)
-        if base:
-            if base == "Env" or base in self._env_interfaces():
-                return WorkerEnv()
-            if base in KIND_OF_TYPE:
-                return Binding(None, KIND_OF_TYPE[base])
-            if base == "DurableObjectState":
-                return DurableObjectState()
-            if base == "DurableObjectStorage":
-                return DurableObjectStorage()
-            if base in ("Context", "EventContext"):
-                return RequestContext()
-            cls = self._class_named(module, base)
-            if cls is not None:
-                return Instance(cls.module, cls.name)
         name = function.name or ""
         class_name = function.class_name
         python = module.language == "python"
@@ -447,7 +454,7 @@ class Resolver:
                         if ctor else None
                     if ctor is not None and param is not None:
                         return self.parameter(module, ctor, param, ctor_scope, depth)
-                    found = self.conventional(module, _TYPED, Param(0, name, field.span, field.type))
+                    found = self.typed(module, field.type)
                     return found if found is not None else Unknown(f"field `{name}`")
         for fid in cls.methods:
             for declaration in module.declarations.get(fid, ()):
@@ -556,6 +563,3 @@ def _declared_exprs(declarations: Iterable[Declaration], name: str,
                 found.append((Expr("member", value.span, value.text, name=prop, target=value), scope))
     return found
 
-
-# A stand-in for a class field's type: resolved like a parameter annotation.
-_TYPED = Function(id="<field>", name=None, kind="field", span=None)  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.findings import Location, Rule, Severity, Violation
+from auditor.findings import Rule, Severity, Violation
 from auditor.program import Module, Program
 from auditor.resolve import DURABLE_OBJECT_BASES
 from auditor.settings import Settings
@@ -111,7 +111,7 @@ def _unguarded(program: Program, module: Module, constructor: str) -> Iterator[V
     for fid in _runs_in(module, constructor):
         for call in module.calls.get(fid, ()):
             span = call.span
-            where = Location(module.display, span.line, span.column, span.end_line, span.end_column)
+            where = module.location(span)
             if _storage_read(program, module, call):
                 yield Violation(where, f"the constructor starts `{call.callee.text}` outside "
                                        f"`{GUARD}`: requests can run before the state is loaded",

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.findings import Location, Rule, Severity, Violation
+from auditor.findings import Rule, Severity, Violation
 from auditor.kv import kv_operations, volatile_source
 from auditor.program import Program
 from auditor.settings import Settings
@@ -63,7 +63,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             continue
         span = op.call.span
         yield Violation(
-            Location(op.module.display, span.line, span.column, span.end_line, span.end_column),
+            op.module.location(span),
             f"delete on `{op.binding or 'KV'}` after a read finds the value stale "
             f"(`{test.test.text}`): a billed delete per stale read where expirationTtl would "
             "expire the key for free",

@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.callgraph import reached_from
-from auditor.findings import Location, Related, Rule, Severity, Violation
+from auditor.findings import Related, Rule, Severity, Violation
 from auditor.kv import KvOperation, filtered_by_age, kv_operations, listed_by, volatile_source
 from auditor.loops import ITERATION_METHODS
 from auditor.program import Program
@@ -69,11 +69,11 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
         span = op.call.span
         why = "after an age test" if aged else "every run of a scheduled handler"
         yield Violation(
-            Location(op.module.display, span.line, span.column, span.end_line, span.end_column),
+            op.module.location(span),
             f"expiry sweep on `{op.binding or 'KV'}`: listed keys are deleted one by one {why}; "
             "each list and delete is billed, while expirationTtl expires keys for free",
             binding=op.binding,
-            related=(Related(Location(op.module.display, source.span.line, source.span.column),
+            related=(Related(op.module.location(source.span),
                              "the keys come from this list"),),
             anchor=f"{op.call.callee.text}:sweep",
         )

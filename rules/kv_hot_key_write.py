@@ -34,15 +34,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.callgraph import reached_from
-from auditor.findings import Location, Related, Rule, Severity, Violation
+from auditor.findings import Related, Rule, Severity, Violation
 from auditor.kv import KvOperation, constant_key, kv_operations
 from auditor.program import Module, Program
 from auditor.settings import Settings
 from auditor.values import FunctionRef, Parameter, Scope
-
-
-def _at(module: Module, span: object) -> Location:
-    return Location(module.display, span.line, span.column, span.end_line, span.end_column)  # type: ignore[attr-defined]
 
 
 def check(program: Program, settings: Settings) -> Iterator[Violation]:
@@ -72,9 +68,9 @@ def _callers_with_constants(program: Program, op: KvOperation, parameter: Parame
 
 def _violation(op: KvOperation, key: str, module: Module, span: object, helper: str | None) -> Violation:
     through = f" through `{helper}`" if helper else ""
-    related = (Related(_at(op.module, op.call.span), "the put"),) if helper else ()
+    related = (Related(op.module.location(op.call.span), "the put"),) if helper else ()
     return Violation(
-        _at(module, span),
+        module.location(span),
         f"a request path writes the constant key `{key}` of `{op.binding or 'KV'}`{through}: KV "
         "takes one write per second per key, concurrent requests beyond that fail with 429",
         binding=op.binding,

@@ -36,14 +36,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.findings import Location, Related, Rule, Severity, Violation
+from auditor.findings import Related, Rule, Severity, Violation
 from auditor.kv import ABSENT, kv_operations, ttl_decisions
 from auditor.program import Module, Program
 from auditor.settings import Settings
-
-
-def _location(module: Module, span: object) -> Location:
-    return Location(module.display, span.line, span.column, span.end_line, span.end_column)  # type: ignore[attr-defined]
 
 
 def check(program: Program, settings: Settings) -> Iterator[Violation]:
@@ -54,7 +50,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
         for decision in ttl_decisions(program, operation):
             if decision.state != ABSENT:
                 continue
-            put_at = _location(operation.module, operation.call.span)
+            put_at = operation.module.location(operation.call.span)
             if not decision.chain:
                 yield Violation(put_at, f"put to {binding} has no expirationTtl or expiration",
                                 binding=operation.binding, anchor=f"{operation.call.callee.text}")
@@ -63,10 +59,10 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             wrappers = [_called(program, m, c) for m, c in reversed(decision.chain)]
             through = " → ".join(f"`{w}`" for w in wrappers)
             related = [Related(put_at, f"the put to {binding} that has no expirationTtl")]
-            related += [Related(_location(m, c.span), f"forwards the options to `{_called(program, m, c)}`")
+            related += [Related(m.location(c.span), f"forwards the options to `{_called(program, m, c)}`")
                         for m, c in decision.chain[:-1]]
             yield Violation(
-                _location(module, call.span),
+                module.location(call.span),
                 f"put to {binding} has no expirationTtl: this call leaves the options out "
                 f"(reached through {through})",
                 binding=operation.binding,

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.findings import Location, Rule, Severity, Violation
+from auditor.findings import Rule, Severity, Violation
 from auditor.kv import ABSENT, kv_operations, ttl_decisions, volatile_source
 from auditor.program import Program
 from auditor.settings import Settings
@@ -52,7 +52,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             continue
         span = op.call.span
         yield Violation(
-            Location(op.module.display, span.line, span.column, span.end_line, span.end_column),
+            op.module.location(span),
             f"put to `{op.binding or 'KV'}` has no TTL and its key is built from {source}: every "
             "write makes a new key that never expires",
             binding=op.binding,

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.findings import Location, Rule, Severity, Violation
+from auditor.findings import Rule, Severity, Violation
 from auditor.kv import kv_operations
 from auditor.loops import in_loop, writers
 from auditor.program import Program
@@ -55,7 +55,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
         if in_loop(program, op.module, op.call):
             span = op.call.span
             yield Violation(
-                Location(op.module.display, span.line, span.column, span.end_line, span.end_column),
+                op.module.location(span),
                 f"{op.method} on `{op.binding or 'KV'}` runs once per loop iteration: each is a "
                 "billed KV operation; aggregate into one value or write outside the loop",
                 binding=op.binding,
@@ -71,7 +71,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
         bindings = ", ".join(f"`{b}`" for b in sorted(writing[(callee.module, callee.function)]))
         span = call.span
         yield Violation(
-            Location(module.display, span.line, span.column, span.end_line, span.end_column),
+            module.location(span),
             f"`{callee.function}` writes to KV ({bindings}) and is called once per loop iteration",
             anchor=f"{callee.function}:loop",
         )

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 
 from auditor.callgraph import entry_kind
 from auditor.facts import Call
-from auditor.findings import Location, Rule, Severity, Violation
+from auditor.findings import Rule, Severity, Violation
 from auditor.kv import kv_operations
 from auditor.program import Module, Program
 from auditor.settings import Settings
@@ -79,7 +79,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             continue
         span = op.call.span
         yield Violation(
-            Location(op.module.display, span.line, span.column, span.end_line, span.end_column),
+            op.module.location(span),
             f"{op.method} on `{op.binding or 'KV'}` runs on every request of its route: KV write "
             "volume follows traffic (1,000 writes a day on the free plan)",
             binding=op.binding,
