@@ -57,6 +57,9 @@ def main() -> None:
     from auditor.config.load import load_config
     from auditor.engine import audit
 
+    dal = REPO / "tests" / "fixtures" / "kv_put_missing_ttl" / "data_access_layer"
+    rows.append(("workers-audit check, 5-file wrapper fixture",
+                 *timed(command("-m", "auditor", "check", str(dal)), runs)))
     rows.append(("audit(example) in process, warm",
                  *timed(lambda: audit([EXAMPLE], {"fail_on": "never"}), runs)))
     import tomlkit
