@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from auditor.facts import Call, Expr
 from auditor.program import Module, Program
@@ -40,7 +41,14 @@ class KvOperation:
 
 def kv_operations(program: Program) -> list[KvOperation]:
     """Every call on a KV namespace: the receiver must resolve to a KV binding (or a value
-    typed KVNamespace); a Map, the Cache API, R2 or DO storage never does."""
+    typed KVNamespace); a Map, the Cache API, R2 or DO storage never does. Found once per
+    Program: nine rules ask."""
+    if "kv_operations" not in program.memo:
+        program.memo["kv_operations"] = _find_kv_operations(program)
+    return cast("list[KvOperation]", program.memo["kv_operations"])
+
+
+def _find_kv_operations(program: Program) -> list[KvOperation]:
     resolver = program.resolver
     found = []
     for module, call in program.all_calls():

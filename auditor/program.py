@@ -108,6 +108,8 @@ class Program:
     parse_problems: list[tuple[str, SyntaxProblem]] = field(default_factory=list)
     # Names in `.dev.vars`: secrets set outside the configuration (`wrangler secret put`).
     dev_vars: frozenset[str] = frozenset()
+    # Answers several rules share (the KV operations), computed by the first that asks.
+    memo: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def modules(self) -> dict[str, Module]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from auditor.config.schema import BINDING_KINDS
@@ -84,7 +85,7 @@ def _fold(operator: str, left: Value, right: Value) -> Value:
     return Constant(result)
 
 
-def _base_type(text: str | None) -> str | None:
+def base_type(text: str | None) -> str | None:
     """`Readonly<Env>` -> `Env`, `KVNamespace<string>` -> `KVNamespace`, `Env | undefined` -> `Env`."""
     if not text:
         return None
@@ -126,7 +127,7 @@ class Resolver:
     def binding(self, name: str) -> Binding:
         kind = self._binding_kinds.get(name)
         if kind is None:
-            kind = KIND_OF_TYPE.get(_base_type(self._env_types.get(name)) or "")
+            kind = KIND_OF_TYPE.get(base_type(self._env_types.get(name)) or "")
         return Binding(name, kind)
 
     def is_declared(self, name: str) -> bool:
@@ -330,10 +331,10 @@ class Resolver:
 
     def typed(self, module: Module, type_text: str | None) -> Value | None:
         """What a type annotation says a value is (`Env`, `KVNamespace`, a project class)."""
-        base = _base_type(type_text)
+        base = base_type(type_text)
         if not base:
             return None
-        if base == "Env" or base in self._env_interfaces():
+        if base == "Env" or base in self._env_interfaces:
             return WorkerEnv()
         if base in KIND_OF_TYPE:
             return Binding(None, KIND_OF_TYPE[base])
@@ -351,7 +352,7 @@ class Resolver:
         by_type = self.typed(module, param.type)
         if by_type is not None:
             return by_type
-        base = _base_type(param.type)
+        base = base_type(param.type)
         name = function.name or ""
         class_name = function.class_name
         python = module.language == "python"
@@ -376,7 +377,9 @@ class Resolver:
             return WorkerEnv()
         return None
 
+    @cached_property
     def _env_interfaces(self) -> set[str]:
+        """Project types that declare the Worker's bindings: `Env`, `Bindings`, …"""
         names = set()
         for module in self.program.modules.values():
             for type_def in module.types.values():

@@ -44,7 +44,7 @@ from auditor.config.model import Environment
 from auditor.facts import EnvAccess, Span
 from auditor.findings import Location, Rule, Severity, Violation
 from auditor.program import Module, Program
-from auditor.resolve import KIND_OF_TYPE, _base_type
+from auditor.resolve import KIND_OF_TYPE, base_type
 from auditor.settings import Settings
 from auditor.values import Scope, WorkerEnv
 
@@ -102,7 +102,7 @@ def _binding_like(program: Program, environment: Environment, use: _Use) -> bool
             return True
     type_text = next((t for m in program.modules.values() for td in m.types.values()
                       for n, t in td.members if n == access.name), None)
-    return _base_type(type_text) in KIND_OF_TYPE
+    return base_type(type_text) in KIND_OF_TYPE
 
 
 def _test_spans(module: Module) -> set[Span]:
