@@ -449,8 +449,13 @@ CALL_CASES: dict[str, tuple[str, str, str | None, list[Any], list[Any]]] = {
     "guard even with an else": (
         "def f():\n    if a:\n        return\n    else:\n        log()\n    put(1)\n", "put", "f", [],
         [("guard", "a")]),
-    "guard reaches enclosing blocks": (
-        "def f():\n    if a:\n        if b:\n            return\n    put(1)\n", "put", "f", [],
+    # put(1) runs when `a` is false (b never tested) or when `b` is: no guard on either.
+    "an exit inside a branch does not guard the code after it": (
+        "def f():\n    if a:\n        if b:\n            return\n    put(1)\n", "put", "f", [], []),
+    "an exit inside a loop does not guard the code after it": (
+        "def f():\n    for k in ks:\n        if k:\n            return\n    put(1)\n", "put", "f", [], []),
+    "guard reaches enclosing blocks entered on every path": (
+        "def f():\n    with lock:\n        if b:\n            return\n    put(1)\n", "put", "f", [],
         [("guard", "b")]),
     "continue stops at the loop": (
         "for k in ks:\n    if k:\n        continue\n    put(k)\nput(0)\n", "put(0)", None, [], []),

@@ -333,6 +333,15 @@ CALL_CASES = {
     "guard from an inner block reaches the enclosing block": (
         "function f(a) { { if (!a) return; } go(); }", "go", "f", [], [("guard", "!a")], False,
     ),
+    "an exit inside a branch does not guard the code after it": (
+        "function f(a) { if (a) { if (b) return; } go(); }", "go", "f", [], [], False,
+    ),
+    "an exit inside an else does not guard the code after it": (
+        "function f(a) { if (a) { x(); } else { if (b) return; } go(); }", "go", "f", [], [], False,
+    ),
+    "return inside a loop does not guard code after the loop": (
+        "function f() { for (const k of ks) { if (k) return; } go(); }", "go", "f", [], [], False,
+    ),
     "continue does not guard code after the loop": (
         "for (const k of keys) { if (!k) continue; } after();", "after", None, [], [], False,
     ),

@@ -1233,18 +1233,21 @@ class _Walker:
             inner += self._suite(orelse.body)
             break
         del conditions[mark:]
-        return guards + inner
+        # Exits inside a branch say nothing about the code after the `if` (it runs whether or
+        # not the branch was taken), so only this statement's own guards go on.
+        del inner
+        return guards
 
     def _for(self, node: cst.For) -> Sequence[_Guard]:
         iterable = self._x(node.iter)
         variable, fields = _loop_target(node.target)
         loops = self.scope.loops
         loops.append(Loop("for-of", self._span(node), variable, fields, self._store(iterable)))
-        guards = self._suite(node.body, "loop")
+        self._suite(node.body, "loop")  # a loop body runs on some paths only: its exits stay in
         loops.pop()
         if node.orelse is not None:
-            guards += self._suite(node.orelse.body)
-        return guards
+            self._suite(node.orelse.body)
+        return ()
 
     def _while(self, node: cst.While) -> Sequence[_Guard]:
         span = self._span(node)
@@ -1264,11 +1267,11 @@ class _Walker:
             self.declarations[index] = dataclasses.replace(
                 declaration, loops=_swap(declaration.loops, provisional, loop)
             )
-        guards = self._suite(node.body, "loop")
+        self._suite(node.body, "loop")  # a loop body runs on some paths only: its exits stay in
         loops.pop()
         if node.orelse is not None:
-            guards += self._suite(node.orelse.body)
-        return guards
+            self._suite(node.orelse.body)
+        return ()
 
     def _try(self, node: cst.Try | cst.TryStar) -> Sequence[_Guard]:
         guards = self._suite(node.body, "try" if node.handlers else "plain")
@@ -1277,7 +1280,7 @@ class _Walker:
             conditions.append(Condition("catch", self._span(handler)))
             if handler.type is not None:
                 self._x(handler.type)
-            guards += self._suite(handler.body)
+            self._suite(handler.body)  # runs on some paths only: its exits stay in
             conditions.pop()
         if node.orelse is not None:
             guards += self._suite(node.orelse.body)
@@ -1293,15 +1296,14 @@ class _Walker:
     def _match(self, node: cst.Match) -> Sequence[_Guard]:
         subject = self._cut(self._x(node.subject))
         conditions = self.scope.conditions
-        guards: list[_Guard] = []
         for case in node.cases:
             span = self._span(case)
             conditions.append(Condition("case", span, self._case_test(subject, case.pattern)))
             if case.guard is not None:
                 conditions.append(Condition("if", self._span(case.guard), self._store(self._x(case.guard))))
-            guards += self._suite(case.body)
+            self._suite(case.body)  # a case runs on some paths only: its exits stay in
             del conditions[-2 if case.guard is not None else -1 :]
-        return guards
+        return ()
 
     def _case_test(self, subject: Expr, pattern: cst.MatchPattern) -> Expr | None:
         if isinstance(pattern, cst.MatchAs) and pattern.pattern is None:

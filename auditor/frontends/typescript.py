@@ -9,8 +9,10 @@ Expr among the call's arguments.
 Guards: an `if (test) return/throw/continue/break;` adds Condition("guard", test) to
 the statement list it is in and to the enclosing lists, up to the list the exit leaves
 (the function body for return, a try body with a catch for throw, the loop body for
-continue, the loop or switch case for break). Statements are popped in document order,
-so each takes the guards its list has collected so far when it is popped.
+continue, the loop or switch case for break) or the first list entered on some paths
+only (an if or else body, a loop body, a switch case), past which it says nothing.
+Statements are popped in document order, so each takes the guards its list has
+collected so far when it is popped.
 
 Choices where facts.py leaves room (the Program relies on them):
 - ids: `name` for `const name = () => …` and function declarations, `Class.method`,
@@ -100,6 +102,10 @@ EXIT_KINDS = {"return_statement": "return", "throw_statement": "throw",
 # Where each exit stops propagating its guard outwards (see the module docstring).
 EXIT_BOUNDARIES = {"return": ("function",), "throw": ("function", "try"),
                    "continue": ("function", "loop"), "break": ("function", "loop", "switch")}
+# Lists entered only on some paths: after one, the code outside runs whether or not an
+# exit inside it was taken, so a guard stops there (`if (a) { if (b) return; }` says
+# nothing about `b` after the outer `if`).
+CONDITIONAL_BLOCKS = ("branch", "loop", "switch")
 LOGICAL = {"&&": "and", "||": "or", "??": "nullish"}
 
 
@@ -148,7 +154,7 @@ class _Block:
     __slots__ = ("base", "guards", "kind", "parent")
 
     def __init__(self, kind: str, parent: _Block | None, base: tuple[Condition, ...]) -> None:
-        self.kind = kind  # function, loop, switch, try, plain
+        self.kind = kind  # function, loop, switch, try, branch, plain
         self.parent = parent
         self.base = base
         self.guards: list[Condition] = []
@@ -246,8 +252,9 @@ class _Walker:
         test = self.expr(test_node, ctx) if test_node is not None else None
         span = self.span(node)
         if alternative is not None:
-            self.push_all(kids(alternative), ctx.under(Condition("else", span, test)))
-        self.push_body(consequence, ctx.under(Condition("if", span, test)), "plain")
+            body = next((k for k in kids(alternative) if k.type != "else"), None)
+            self.push_body(body, ctx.under(Condition("else", span, test)), "branch")
+        self.push_body(consequence, ctx.under(Condition("if", span, test)), "branch")
         self.push(test_node, ctx)
         exit_kind = _exit_kind(consequence)
         if exit_kind is not None:
@@ -258,7 +265,7 @@ class _Walker:
         block = ctx.block
         while block is not None:
             block.guards.append(guard)
-            if block.kind in boundaries:
+            if block.kind in boundaries or block.kind in CONDITIONAL_BLOCKS:
                 break
             block = block.parent
 
