@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.config.model import Environment, WorkerConfig
@@ -77,12 +78,12 @@ class Module:
         return Location(self.display, span.line, span.column, span.end_line, span.end_column)
 
     def enclosing(self, function: str | None) -> list[str]:
-        """The function and the functions around it, innermost first."""
+        """The function and the functions around it, innermost first. An id with no function
+        (the constructor of a class that has field initialisers but no constructor) has none."""
         chain = []
-        while function is not None:
+        while function is not None and function in self.functions:
             chain.append(function)
-            found = self.functions.get(function)
-            function = found.parent if found else None
+            function = self.functions[function].parent
         return chain
 
     def class_of(self, function: str | None) -> str | None:
@@ -108,6 +109,8 @@ class Program:
     parse_problems: list[tuple[str, SyntaxProblem]] = field(default_factory=list)
     # Names in `.dev.vars`: secrets set outside the configuration (`wrangler secret put`).
     dev_vars: frozenset[str] = frozenset()
+    # The Worker root on disk: the estimate looks for `.github/workflows` above it.
+    directory: Path | None = None
     # Answers several rules share (the KV operations), computed by the first that asks.
     memo: dict[str, object] = field(default_factory=dict)
 

@@ -22,6 +22,7 @@ from auditor.values import (
     Constant,
     DurableObjectState,
     DurableObjectStorage,
+    DurableObjectStub,
     FunctionRef,
     Instance,
     Missing,
@@ -50,6 +51,8 @@ ENTRYPOINT_BASES = frozenset({"WorkerEntrypoint", "WorkflowEntrypoint"})
 DURABLE_OBJECT_BASES = frozenset({"DurableObject"})
 
 
+# `env.NS.get(id)`, `env.NS.getByName(name)`: the stub whose every call is a DO request.
+STUB_GETTERS = frozenset({"get", "getByName"})
 ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "**", "//"})
 
 
@@ -447,6 +450,7 @@ class Resolver:
         constructed = instance.constructed or Scope(module.key, constructor)
         this = (("<this>", 0), Argument(None, constructed))
         ctor_scope = Scope(module.key, constructor, (*constructed.bindings, this))
+        declared: Value | None = None  # a field with a type and no value: what the type says
         for field in cls.fields:
             if field.name == name:
                 if field.value is not None:
@@ -458,7 +462,9 @@ class Resolver:
                     if ctor is not None and param is not None:
                         return self.parameter(module, ctor, param, ctor_scope, depth)
                     found = self.typed(module, field.type)
-                    return found if found is not None else Unknown(f"field `{name}`")
+                    declared = found if found is not None else Unknown(f"field `{name}`")
+        # `private store: Store;` then `this.store = new Store(env)` in the constructor: the
+        # assignment says more than the type.
         for fid in cls.methods:
             for declaration in module.declarations.get(fid, ()):
                 target = declaration.target
@@ -467,6 +473,8 @@ class Resolver:
                         and declaration.value is not None):
                     scope = ctor_scope if fid == constructor else Scope(module.key, fid, ctor_scope.bindings)
                     return self.resolve(declaration.value, scope, depth)
+        if declared is not None:
+            return declared
         method = f"{cls.name}.{name}"
         if method in module.functions:
             return FunctionRef(module.key, method, instance)
@@ -515,7 +523,12 @@ class Resolver:
 
     def call_value(self, expr: Expr, scope: Scope, depth: int) -> Value:
         assert expr.target is not None
-        callee = self.resolve(expr.target, scope, depth)
+        target = expr.target
+        if target.kind == "member" and target.name in STUB_GETTERS and target.target is not None:
+            namespace = self.resolve(target.target, scope, depth)
+            if isinstance(namespace, Binding) and namespace.kind == "durable_objects":
+                return DurableObjectStub(namespace.name)
+        callee = self.resolve(target, scope, depth)
         if isinstance(callee, ClassRef):
             module = self.program.modules[callee.module]
             constructor = f"{callee.name}.constructor" if module.language != "python" \

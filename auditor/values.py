@@ -71,6 +71,13 @@ class DurableObjectStorage:
 
 
 @dataclass(frozen=True)
+class DurableObjectStub:
+    """`env.NS.get(id)` and the like: every call on it is a request to the object."""
+
+    binding: str | None
+
+
+@dataclass(frozen=True)
 class RequestContext:
     """A framework context whose `.env` is the Worker env (Hono `c`, Pages `context`)."""
 
@@ -127,5 +134,5 @@ class Parameter:
 
 
 Value = (Unknown | Missing | WorkerEnv | Binding | DurableObjectState | DurableObjectStorage
-         | RequestContext | ClassRef | Instance | FunctionRef | Namespace | Constant | ObjectValue
-         | Parameter)
+         | DurableObjectStub | RequestContext | ClassRef | Instance | FunctionRef | Namespace | Constant
+         | ObjectValue | Parameter)

@@ -72,3 +72,15 @@ def test_a_file_with_syntax_errors_gives_an_error_entry_and_its_facts(tmp_path: 
     result = audit([root], {"fail_on": "never", "select": ("KV001",)}, base=root)
     assert [(f.location.path, f.location.line) for f in result.findings] == [("src/index.ts", 3)]
     assert any(e.path == "src/index.ts" and e.line == 6 for e in result.errors), result.errors
+
+
+def test_a_class_with_field_initialisers_and_no_constructor(tmp_path: Path) -> None:
+    """The fields' initialisers run in a constructor the class does not write: resolving
+    `this.m` used to look that constructor up and crash every code rule."""
+    root = worker(tmp_path, {
+        "src/index.ts": "export class Memo {\n  private m = new Map<string, string>();\n"
+                        "  get(k: string) { return this.m.get(k); }\n}\nconst memo = new Memo();\n"
+                        "export default { async fetch(r: Request, env: any) { memo.get('x'); "
+                        "await env.KV.put('k', 'v'); return new Response(); } };\n",
+    })
+    assert ("src/index.ts", 6, "KV001") in findings(root)
