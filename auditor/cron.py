@@ -53,13 +53,31 @@ later evaluation can count runs per day: minutes, hours and months are plain set
 field is a set or one `L`/`W`/`#` rule. When both day fields are restricted a day matches
 if either matches (saffron takes the earlier of the two), as in Vixie cron; a field of `*` or
 `?` leaves the decision to the other.
+
+The evaluation (`CronExpression.fires_on`, `times_on`, `schedule`) follows saffron's matcher
+(`saffron/src/lib.rs`) where it is deliberate: `n#k` is the k-th such weekday, `nL` the last;
+`L-n` never fires in a month shorter than `n + 1` days; `W` moves a Saturday to the Friday
+before and a Sunday to the Monday after without leaving the month (the 1st on a Saturday goes
+to Monday the 3rd, a Sunday month end to Friday). Where saffron's two code paths disagree we
+take its iterator, which is what schedules runs: for `L-nW` on a Saturday its `contains` also
+accepts the Monday after, its iterator (and Quartz) only the Friday before.
+
+`parse(expression, dialect="posix")` reads the POSIX cron that GitHub Actions schedules use
+(see `_parse_posix`): it shares this machinery and translates the day-of-week numbers.
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import enum
+import functools
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
+
+Dialect = Literal["cloudflare", "posix"]
 
 
 class CronError(ValueError):
@@ -173,6 +191,21 @@ class CronExpression:
         """The day-of-week items that write a weekday as a number (`1-5`, `6L`, `2#1`)."""
         return tuple(item.text for item in self.day_of_week.items if item.numeric)
 
+    def fires_on(self, day: datetime.date) -> bool:
+        """Whether the expression fires at any time of `day` (a UTC date)."""
+        if day.month not in self.month.values:
+            return False
+        by_month, by_week = self.day_of_month, self.day_of_week
+        if not by_month.restricted:
+            return not by_week.restricted or _weekday_matches(by_week, day)
+        if not by_week.restricted:
+            return _month_day_matches(by_month, day)
+        return _month_day_matches(by_month, day) or _weekday_matches(by_week, day)
+
+    def times_on(self, day: datetime.date) -> list[int]:
+        """The minutes after 00:00 UTC at which it fires on `day`, in order; empty if it does not."""
+        return list(_times(self.minutes, self.hours)) if self.fires_on(day) else []
+
 
 @dataclass(frozen=True)
 class _Spec:
@@ -182,6 +215,7 @@ class _Spec:
     names: tuple[str, ...] = ()  # names[0] is `low`
     letters: frozenset[str] = frozenset()  # the letter forms the docs allow (L, W)
     specials: frozenset[str] = frozenset("*-/")
+    dialect: str = "Cloudflare"  # who rejects what the field does not allow, for messages
 
 
 MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -202,8 +236,13 @@ _MAX_ORDINAL = 5  # `#k`: a weekday occurs at most five times in a month
 _MAX_LAST_OFFSET = 30  # `L-n`
 
 
-def parse(expression: str) -> CronExpression:
-    """Parse a cron expression as Cloudflare reads it; raise CronError for what it rejects."""
+def parse(expression: str, dialect: Dialect = "cloudflare") -> CronExpression:
+    """Parse a cron expression; raise CronError for what the dialect rejects.
+
+    `cloudflare` reads it as Cron Triggers do. `posix` reads a POSIX cron as GitHub Actions'
+    `on.schedule` does (see `_parse_posix`); the result uses Cloudflare's numbers, so both
+    evaluate the same way.
+    """
     parts = expression.split()
     if not parts:
         raise _error(expression, "the expression is empty")
@@ -215,8 +254,13 @@ def parse(expression: str) -> CronExpression:
         plural = "field" if len(parts) == 1 else "fields"
         raise _error(expression, f"it has {len(parts)} {plural}, not 5 (minute hour "
                                  f"day-of-month month day-of-week{extra})")
+    if dialect not in ("cloudflare", "posix"):
+        raise ValueError(f"unknown cron dialect {dialect!r}")
     try:
-        fields = [_parse_field(spec, text) for spec, text in zip(_SPECS, parts, strict=True)]
+        if dialect == "posix":
+            fields = _parse_posix(parts)
+        else:
+            fields = [_parse_field(spec, text) for spec, text in zip(_SPECS, parts, strict=True)]
     except _Problem as problem:
         raise _error(expression, str(problem)) from None
     return CronExpression(expression, *fields)
@@ -280,7 +324,7 @@ def _tokens(spec: _Spec, text: str) -> list[str]:
             tokens.append(char)
             index += 1
         else:
-            raise _Problem(f"{spec.field.value} `{text}` has `{char}`, which Cloudflare does "
+            raise _Problem(f"{spec.field.value} `{text}` has `{char}`, which {spec.dialect} does "
                            "not allow in that field")
     return tokens
 
@@ -316,7 +360,7 @@ def _value(spec: _Spec, token: str, text: str) -> tuple[int, bool]:
             if set(token) <= spec.letters:
                 raise _malformed(spec, text)
             letter = next(c for c in token if c not in spec.letters)
-            raise _Problem(f"{spec.field.value} `{text}` has `{letter}`, which Cloudflare "
+            raise _Problem(f"{spec.field.value} `{text}` has `{letter}`, which {spec.dialect} "
                            "does not allow in that field")
         if spec.names:
             raise _Problem(f"{spec.field.value} name `{written}` is unknown (use "
@@ -361,7 +405,7 @@ def _plain_item(spec: _Spec, tokens: list[str], text: str) -> Item:
     for token in tokens:
         stray = [c for c in token if token in ("L", "W", "LW") and c not in spec.letters]
         if stray:
-            raise _Problem(f"{spec.field.value} `{text}` has `{stray[0]}`, which Cloudflare "
+            raise _Problem(f"{spec.field.value} `{text}` has `{stray[0]}`, which {spec.dialect} "
                            "does not allow in that field")
     if "?" in tokens or "#" in tokens:
         raise _malformed(spec, text)
@@ -428,6 +472,72 @@ def _day_of_week_rule(spec: _Spec, tokens: list[str], text: str) -> Item | None:
     if "L" in tokens:
         raise _malformed(spec, text)
     return None
+
+
+def _parse_posix(parts: list[str]) -> list[CronField]:
+    """The five fields of a POSIX cron, with the day of the week in Cloudflare's numbers."""
+    fields: list[CronField] = []
+    for spec, text in zip(_POSIX_SPECS, parts[:4], strict=True):
+        _reject_quartz(spec, text)
+        fields.append(_reject_wrap(spec, _parse_field(spec, text)))
+    _reject_quartz(_POSIX_WEEKDAY, parts[4])
+    return [*fields, _posix_weekdays(parts[4])]
+
+
+# POSIX cron as GitHub Actions reads `on.schedule`: day-of-week 0-6 with 0 = Sunday (7 is Sunday
+# too in Vixie cron and crontab(5); GitHub's docs say 0-6, and we accept 7 rather than report a
+# false error), names `SUN`…`SAT` and `JAN`…`DEC`, the operators `* , - /`, and none of Quartz's
+# `L W # ?`. GitHub's workflow validator (actions/languageservices, `workflow-parser/src/model/
+# converter/cron.ts`) rejects reversed ranges (`FRI-TUE`, `12-4`); so do we, where Cloudflare
+# wraps them. Only the day-of-week numbers differ from Cloudflare's, so that field is translated
+# to Cloudflare's day names and the rest of the machinery is shared. A step such as `*/2` in a day
+# field counts as a restriction (POSIX's wording, croniter's default); Vixie cron reads any field
+# that starts with `*` as `*` when it combines the two day fields. GitHub's scheduler is not public.
+_POSIX_SPECS = tuple(replace(spec, letters=frozenset(), specials=frozenset("*-/"), dialect="POSIX cron")
+                     for spec in _SPECS[:4])
+_POSIX_WEEKDAY = _Spec(Field.DAY_OF_WEEK, 0, 7, names=DAY_NAMES, dialect="POSIX cron")
+# `?`, `#`, and `L`, `W`, `LW`, `FRIL` as words of their own (not the L of `JUL`, the W of `WED`).
+_QUARTZ_FORM = re.compile(r"[?#]|(?<![A-Z])(?:LW|L|W)(?![A-Z])|(?:SUN|MON|TUE|WED|THU|FRI|SAT)L(?![A-Z])",
+                          re.IGNORECASE)
+
+
+def _reject_quartz(spec: _Spec, text: str) -> None:
+    found = _QUARTZ_FORM.search(text)
+    if found:
+        form = found.group(0)
+        what = "is" if form == text else f"has `{form}`,"
+        hint = "; write `*`" if form == "?" else ""
+        raise _Problem(f"{spec.field.value} `{text}` {what} a Quartz form that Cloudflare accepts "
+                       f"but POSIX cron (GitHub Actions) does not{hint}")
+
+
+def _reject_wrap(spec: _Spec, field: CronField) -> CronField:
+    for item in field.items:
+        if item.start is not None and item.end is not None and item.start > item.end:
+            raise _Problem(f"{spec.field.value} range `{item.text}` runs backwards; POSIX cron "
+                           "does not wrap around (GitHub rejects it): write it as two ranges")
+    return field
+
+
+def _posix_weekdays(text: str) -> CronField:
+    """The POSIX day-of-week field as Cloudflare would write it: the same days, by name.
+
+    The field keeps the text as written; its items are the translated names. `*` stays `*`,
+    so that the day-of-month/day-of-week combination reads the same in both dialects.
+    """
+    field = _reject_wrap(_POSIX_WEEKDAY, _parse_field(_POSIX_WEEKDAY, text))
+    if not field.restricted:
+        return replace(_parse_field(_SPECS[4], "*"), text=text)
+    days: set[int] = set()
+    for item in field.items:
+        assert item.start is not None and item.end is not None
+        # `*/2` and `1/2` end at Saturday, 6: 7 is only a second name for Sunday, and counting
+        # it would add a Sunday to `1/2` (Monday, Wednesday, Friday).
+        implicit_end = item.kind is Kind.STEP and item.end == 7 and not item.end_numeric
+        end = 6 if implicit_end else item.end
+        days.update(value % 7 for value in range(item.start, end + 1, item.step or 1))
+    names = ",".join(DAY_NAMES[day] for day in sorted(days))
+    return replace(_parse_field(_SPECS[4], names), text=text)
 
 
 # Reading the day-of-week field the two ways: what Cloudflare runs, and what a POSIX-minded
@@ -552,3 +662,95 @@ def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# Evaluation. Cloudflare runs crons in UTC, so a day's times do not depend on its date: a day
+# fires at every hour and minute combination or not at all. That makes a day one test and the
+# times one product per expression, however many days are counted.
+
+SPAN_START = datetime.date(2027, 1, 1)
+SPAN_DAYS = 1461  # 2027-01-01 to 2030-12-31
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How often an expression fires, counted over the `SPAN_DAYS` days from `SPAN_START`."""
+
+    runs_per_day: float  # the mean over the span
+    busiest_day: int  # the most runs in one day of the span
+    quietest_day: int  # the fewest: 0 when some day of the span has none
+    busiest_times: tuple[int, ...]  # minutes after 00:00 UTC on a busiest day, in order
+
+
+@functools.lru_cache(maxsize=1024)
+def schedule(expression: CronExpression) -> Schedule:
+    """Count the runs over the calendar years 2027 to 2030, 1,461 days.
+
+    Four calendar years are one leap cycle: every month comes four times and 29 February once,
+    so rules that depend on the month's length (`31`, `29 2`, `L`, `LW`, `15W`) count at their
+    long-run rate (exact for 1901-2099). The weekdays are near theirs but not exact: 1,461 days
+    are 208 weeks and 5 days (Friday to Tuesday), so `0 9 * * 1-5` (Sunday to Thursday) counts
+    1,043 runs, 0.7139 a day against 5/7 = 0.7143. A fixed span gives the same figure on every
+    machine and every day, which "the next four years" would not. A schedule whose only runs
+    fall outside the span (`0 0 * 2 MON#5`, next in 2044) counts none.
+    """
+    times = _times(expression.minutes, expression.hours)
+    ordinal = SPAN_START.toordinal()
+    days = sum(expression.fires_on(datetime.date.fromordinal(ordinal + offset))
+               for offset in range(SPAN_DAYS))
+    return Schedule(
+        runs_per_day=days * len(times) / SPAN_DAYS,
+        busiest_day=len(times) if days else 0,
+        quietest_day=len(times) if days == SPAN_DAYS else 0,
+        busiest_times=times if days else (),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _times(minutes: frozenset[int], hours: frozenset[int]) -> tuple[int, ...]:
+    ordered = sorted(minutes)
+    return tuple(hour * 60 + minute for hour in sorted(hours) for minute in ordered)
+
+
+def _month_day_matches(field: CronField, day: datetime.date) -> bool:
+    rule = field.rule
+    if rule is None:
+        return day.day in field.values
+    last = calendar.monthrange(day.year, day.month)[1]
+    if rule.kind is Kind.LAST_DAY:
+        # `L-n` past the month's start (`L-30` in February) never fires that month (saffron).
+        return day.day == last - (rule.offset or 0)
+    if rule.kind is Kind.LAST_WEEKDAY:
+        target = last - (rule.offset or 0)
+    else:
+        assert rule.kind is Kind.NEAREST_WEEKDAY and rule.start is not None
+        target = rule.start
+    return target >= 1 and day.day == _nearest_weekday(day, target, last)
+
+
+def _nearest_weekday(day: datetime.date, target: int, last: int) -> int:
+    """The weekday nearest the `target` day of `day`'s month, not leaving the month (Quartz `W`).
+
+    A Saturday moves to the Friday before (to Monday the 3rd when it is the 1st), a Sunday to
+    the Monday after (to the Friday before when it ends the month). A target past the month's
+    end is placed where the calendar would put it, as saffron does: `31W` in a 30-day month
+    fires on the 30th when that is a Friday (the "31st" a Saturday), and not at all otherwise.
+    """
+    weekday = (day.weekday() + target - day.day) % 7  # 0 = Monday … 6 = Sunday
+    if weekday == 5:
+        return target - 1 if target > 1 else 3
+    if weekday == 6:
+        return target - 2 if target == last else target + 1
+    return target
+
+
+def _weekday_matches(field: CronField, day: datetime.date) -> bool:
+    weekday = day.isoweekday() % 7 + 1  # Cloudflare's numbers: 1 = Sunday … 7 = Saturday
+    rule = field.rule
+    if rule is None:
+        return weekday in field.values
+    if weekday != rule.start:
+        return False
+    if rule.kind is Kind.NTH:
+        return (day.day - 1) // 7 + 1 == rule.ordinal
+    return day.day + 7 > calendar.monthrange(day.year, day.month)[1]  # the month's last one
