@@ -70,8 +70,9 @@ def roots_for(paths: Iterable[Path], config: Path | None) -> list[WorkerRoot]:
 
 
 def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | None = None,
-          base: Path | None = None) -> Result:
-    """Audit every Worker root under `paths` (or the one `config` names)."""
+          base: Path | None = None, estimate: bool = False) -> Result:
+    """Audit every Worker root under `paths` (or the one `config` names); with `estimate`,
+    also estimate each Worker's daily operations and cost."""
     from auditor.config.load import ConfigUnreadable, load_config
     from auditor.rules import BY_CODE, selected
 
@@ -113,6 +114,10 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
         for path, problem in program.parse_problems:
             result.errors.append(AuditError(path, problem.span.line, problem.message,
                                             problem.span.column))
+        if estimate:
+            from auditor.estimate import estimate_for
+
+            result.estimates.append(estimate_for(program, settings))
         found = _unique_sorted(found)
         level = settings.fail_level
         result.failing += sum(level is not None and f.severity >= level for f in found)
@@ -142,7 +147,7 @@ def _program(worker: WorkerConfig, only: str | None, root: WorkerRoot, settings:
         aliases = read_aliases(None)
     python_roots = tuple(dict.fromkeys([str(PurePosixPath(entry).parent) if entry else ".", "src", "."]))
     return Program(worker, only, sources, worker.root, entry, aliases, python_roots,
-                   dev_vars=_dev_vars(root.directory / ".dev.vars"))
+                   dev_vars=_dev_vars(root.directory / ".dev.vars"), directory=root.directory)
 
 
 def _dev_vars(path: Path) -> frozenset[str]:

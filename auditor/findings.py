@@ -123,7 +123,9 @@ class Result:
     workers: list[WorkerSummary] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     errors: list[AuditError] = field(default_factory=list)
-    estimate: dict[str, Any] | None = None
+    # One estimate per Worker, when the command asked for them (`estimate`, `report`,
+    # the cost rules): auditor.estimate.model.Estimate objects.
+    estimates: list[Any] = field(default_factory=list)
     # True when a configuration could not be read at all: the documented exit code 2.
     unreadable: bool = False
     # Findings at or above the fail level of their Worker's settings: the gate's count.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from auditor.findings import Rule
 from auditor.rules import (
     binding_not_inherited,
+    budget_exceeded,
     config_unreadable,
     cron_invalid,
     cron_numeric_weekday,
@@ -13,6 +14,7 @@ from auditor.rules import (
     do_missing_migration,
     do_unguarded_constructor_load,
     duplicate_binding_name,
+    free_plan_limit_exceeded,
     invalid_namespace_id,
     kv_delete_on_read,
     kv_expiry_sweep,
@@ -35,6 +37,8 @@ RULES: tuple[Rule, ...] = (
     binding_not_inherited.RULE,
     invalid_namespace_id.RULE,
     config_unreadable.RULE,
+    free_plan_limit_exceeded.RULE,
+    budget_exceeded.RULE,
     cron_numeric_weekday.RULE,
     cron_invalid.RULE,
     do_class_not_exported.RULE,
