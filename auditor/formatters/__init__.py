@@ -8,6 +8,7 @@ from importlib import import_module
 from auditor.findings import Result
 
 FORMATS = ("text", "json")
+ESTIMATE_FORMATS = ("text", "json", "markdown")
 
 
 def formatter(name: str) -> Callable[..., str]:
@@ -15,4 +16,14 @@ def formatter(name: str) -> Callable[..., str]:
     return import_module(f"auditor.formatters.{name}_format").render  # type: ignore[no-any-return]
 
 
-__all__ = ["FORMATS", "Result", "formatter"]
+def estimate_formatter(name: str) -> Callable[..., str]:
+    """`workers-audit estimate`: the estimate as text or Markdown, or the whole JSON contract."""
+    if name == "json":
+        return formatter("json")
+    module = import_module("auditor.formatters.estimate_format")
+    if name == "markdown":
+        return lambda result, **_: module.render_markdown(result)
+    return module.render_text  # type: ignore[no-any-return]
+
+
+__all__ = ["ESTIMATE_FORMATS", "FORMATS", "Result", "estimate_formatter", "formatter"]

@@ -42,16 +42,28 @@ def _finding(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _estimates(result: Result) -> dict[str, dict[str, Any]]:
+    """Each Worker's estimate object by root; imported only when there are estimates."""
+    if not result.estimates:
+        return {}
+    from auditor.formatters.estimate_format import as_json
+
+    return {estimate.root: as_json(estimate) for estimate in result.estimates}
+
+
 def as_dict(result: Result) -> dict[str, Any]:
+    estimates = _estimates(result)
     return {
         "version": 1,
         "tool": {"name": "workers-audit", "version": __version__},
         "workers": [
-            {"root": w.root, "config": w.config, "name": w.name, "environments": list(w.environments)}
+            {"root": w.root, "config": w.config, "name": w.name, "environments": list(w.environments),
+             "estimate": estimates.get(w.root)}
             for w in result.workers
         ],
         "findings": [_finding(f) for f in result.findings],
-        "estimate": result.estimate,
+        # The single Worker's estimate; with several, each is under its `workers` item.
+        "estimate": next(iter(estimates.values())) if len(estimates) == 1 else None,
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
     }
 
