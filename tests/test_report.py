@@ -27,8 +27,8 @@ def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_report_sections_in_order(sources: Path) -> None:
     report = render_report(market_result())
     assert report.startswith("# workers-audit report: market-feed\n\n")
-    assert ("**Fails: 1 error, 2 warnings, 1 info; on the free plan KV writes run out at 16:35 UTC, "
-            "KV deletes at 09:30 UTC.**") in report
+    assert ("**Fails: 1 error, 2 warnings, 1 info; on the free plan KV writes run out every day by "
+            "16:35 UTC, KV deletes can run out as early as 09:30 UTC.**") in report
     headings = re.findall(r"^#{2,4} .*", report, re.M)
     assert headings == [
         "## Findings",
@@ -87,9 +87,10 @@ def test_report_is_reproducible(sources: Path) -> None:
 def test_report_of_two_workers_names_both() -> None:
     report = render_report(two_worker_result())
     assert report.startswith("# workers-audit report: api-gateway, market-feed\n")
-    assert ("**Passes: no findings; `api-gateway`: on the free plan KV reads run out at 02:24 UTC, "
-            "KV writes at 00:01 UTC, Workers requests at 02:24 UTC, about $21.35\u2013$168.53 a month on the "
-            "paid plan; `market-feed`: on the free plan KV writes run out at 16:35 UTC, KV deletes at "
+    assert ("**Passes: no findings; `api-gateway`: on the free plan KV reads run out every day by "
+            "02:24 UTC, KV writes can run out as early as 00:01 UTC, Workers requests run out every day "
+            "by 02:24 UTC, about $21.35\u2013$168.53 a month on the paid plan; `market-feed`: on the free "
+            "plan KV writes run out every day by 16:35 UTC, KV deletes can run out as early as "
             "09:30 UTC.**") in report
     assert "## Estimate: api-gateway (environment `production`)" in report
     assert "## Estimate: market-feed (top level)" in report
@@ -216,3 +217,23 @@ def test_report_command_on_the_example(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "#### KV101 `kv-expiry-sweep`" in out and "```ts\n" in out
     code, out, _ = run("report", "examples/quote-cache", "--env", "production", "--plan", "paid")
     assert code == 0 and "## Estimate: quote-cache (environment `production`)" in out
+
+
+def test_cache_heavy_report_states_the_writes_and_the_breach(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled example, end to end. Writes a day, from its README: the crons make
+    288 x 3 (refresh) + 144 x 1 (sweep report) = 1,008 whatever the traffic, so the free
+    plan's 1,000 run out on the 23:45 refresh every day; at the maximum the routes add
+    4,000 x 22 (featured: index + 10 assumed products, each a re-write and a miss write)
+    + 12,000 x 2 (product reads) + 2,000 x 1 (hot keys) + 200 x 2 (POST) = 114,400."""
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    result = CliRunner().invoke(main, ["report", "examples/cache-heavy"])
+    assert result.exit_code == 0, result.output
+    report = result.output
+    assert ("on the free plan KV writes run out every day by 23:45 UTC (as early as 00:12 UTC)"
+            in report)
+    assert "| KV writes | 1,008\u2013115,408 |" in report
+    assert ("| `examples/cache-heavy/src/lib/tiered-cache.ts:67` | `put` | `CACHE` | `cron */5 * * * *` "
+            "| 288 | 3 | 864 |") in report
+    assert ("| `examples/cache-heavy/src/jobs/sweep.ts:33` | `put` | `CACHE` | `cron */10 * * * *` "
+            "| 144 | 1 | 144 |") in report
+    assert "CO001" in report and "KV101" in report

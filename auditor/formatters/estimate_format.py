@@ -224,13 +224,22 @@ def amounts(totals: dict[str, Range], per: str = "a day") -> str:
 
 
 def runs_out_phrase(estimate: Estimate) -> str:
-    """`KV writes run out at 16:40 UTC, KV deletes at 09:30 UTC` (earliest times), or ""."""
+    """`KV writes run out every day by 23:45 UTC (as early as 00:12 UTC), KV deletes can run
+    out as early as 00:24 UTC`, or "". A limit the minimum already breaks runs out every
+    day; one only the maximum breaks may run out."""
     parts: list[str] = []
     for breach in estimate.exceeded:
-        when = breach.runs_out_at[0]
+        at_max, at_min = breach.runs_out_at
         label = LABELS.get(breach.category, breach.category)
-        at = f"at {clock(when)} UTC" if when is not None else "on the busiest day"
-        parts.append(f"{label} run out {at}" if not parts else f"{label} {at}")
+        if at_min is not None:
+            at = f"run out every day by {clock(at_min)} UTC"
+            if at_max is not None and at_max != at_min:
+                at += f" (as early as {clock(at_max)} UTC)"
+        elif at_max is not None:
+            at = f"can run out as early as {clock(at_max)} UTC"
+        else:
+            at = "can run out on the busiest day"
+        parts.append(f"{label} {at}")
     return ", ".join(parts)
 
 

@@ -11,7 +11,8 @@ An undefined name is an error (StrictUndefined), reported with the template's fi
 Template context:
 
 - `title` (str): "workers-audit report: <Worker names>".
-- `verdict` (str): "Fails: 1 error, 2 warnings; on the free plan KV writes run out at 16:40 UTC".
+- `verdict` (str): "Fails: 1 error, 2 warnings; on the free plan KV writes run out every day by
+  16:35 UTC".
 - `tool`: `{name, version}`; `pricing_as_of` (str or None): the date of the price list.
 - `counts`: `{"error": n, "warning": n, "info": n}`; `failing` (int): findings at or above the
   fail level; `unreadable` (bool): a configuration could not be read.
