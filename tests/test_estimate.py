@@ -323,3 +323,47 @@ def test_paid_plan_cost(tmp_path: Path) -> None:
     assert estimate.monthly_usd.max == pytest.approx(5 + writes.usd.max)
     assert estimate.costs["free"].monthly_usd == Range(0, 0)
     assert estimate.pricing_as_of == "2026-11-21"
+
+
+# -- outside schedulers -------------------------------------------------------------------------
+
+WORKFLOW = """
+name: warm the cache
+on:
+  schedule:
+    - cron: "*/15 * * * *"
+  workflow_dispatch:
+jobs:
+  warm:
+    runs-on: ubuntu-latest
+    steps:
+      - run: curl -fsS -X POST "${{ secrets.WORKER_URL }}/api/items/refresh"
+"""
+
+
+def test_github_actions_schedule_is_an_external_trigger(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    estimate = worker(tmp_path, {
+        "wrangler.toml": KV_CONFIG,
+        ".github/workflows/warm.yml": WORKFLOW,
+        "src/index.ts": ROUTED})
+    [external] = [t for t in estimate.triggers if t.kind == "external"]
+    assert external.label == "external POST /api/items/* (cron */15 * * * *)"
+    assert external.runs_per_day == 96
+    assert external.location is not None and external.location.path == ".github/workflows/warm.yml"
+    assert "GitHub Actions" in external.source
+    assert per_run(estimate, external.label) == {"kv.reads": (1, 1), "kv.writes": (1, 1)}
+    assert estimate.daily["workers.requests"] == Range(10_096, 10_096)
+
+
+def test_usage_routes_override_an_external_schedule(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    estimate = worker(tmp_path, {
+        "wrangler.toml": KV_CONFIG,
+        "workers-audit.toml": '[usage.routes]\n"POST /api/items/:id" = 50\n',
+        ".github/workflows/warm.yml": WORKFLOW,
+        "src/index.ts": ROUTED})
+    assert not [t for t in estimate.triggers if t.kind == "external"]
+    assert trigger(estimate, "POST /api/items/*").runs_per_day == 50
+    [note] = [n for n in estimate.notes if "warm.yml" in n.message]
+    assert "is not counted" in note.message

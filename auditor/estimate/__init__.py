@@ -7,6 +7,7 @@ each invocation reaches, summed per day and priced per plan.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
@@ -189,7 +190,7 @@ class _Estimator:
             return
         from auditor.workflows import external_schedules
 
-        schedules, problems = external_schedules(repository, _display_root(repository))
+        schedules, problems = external_schedules(repository, _display_root(self.program, repository))
         for problem in problems:
             self.notes.append(Note(problem.message, Location(problem.path, problem.line)))
         fetch = handlers(self.program, "fetch")
@@ -201,8 +202,9 @@ class _Estimator:
                                        "schedule; its path is not written out, so it is not matched to a "
                                        "route", where))
                 continue
-            route = next((r for r in routes if _path_matches(found.path, r.path)
-                          and r.method in ("*", found.method)), None)
+            matching = [r for r in routes if _path_matches(found.path, r.path)]
+            route = next((r for r in matching if r.method == found.method),
+                         next((r for r in matching if r.method == "*"), None))
             if route is None and (routes or not fetch):
                 self.notes.append(Note(f"{found.workflow}:{found.call_line} calls `{called}` on a schedule, "
                                        "and no route of this Worker matches it", where))
@@ -456,7 +458,11 @@ def _repository_root(directory: Path | None) -> Path | None:
     return None
 
 
-def _display_root(path: Path) -> str:
-    from auditor.paths import display_path
+def _display_root(program: Program, repository: Path) -> str:
+    """The repository's path as output shows paths: the Worker root's display path (relative
+    to where the command was given) joined with the way up to the repository."""
+    import posixpath
 
-    return display_path(path, Path.cwd())
+    assert program.directory is not None
+    up = Path(os.path.relpath(repository, program.directory)).as_posix()
+    return posixpath.normpath(posixpath.join(program.root, up))
