@@ -1,4 +1,4 @@
-"""Print timings that matter for a pre-commit hook: start-up, one check, config parsing.
+"""Print timings that matter for a pre-commit hook: start-up, one check, the estimate, config parsing.
 
 Figures, not assertions: run it before and after a change and compare.
 `python benchmarks/bench.py [--runs N]`
@@ -53,6 +53,13 @@ def main() -> None:
     rows.append(("workers-audit check examples/quote-cache",
                  *timed(command("-m", "auditor", "check", "examples/quote-cache"), runs)))
 
+    rows.append(("workers-audit check examples/cache-heavy",
+                 *timed(command("-m", "auditor", "check", "examples/cache-heavy"), runs)))
+    rows.append(("workers-audit estimate examples/cache-heavy",
+                 *timed(command("-m", "auditor", "estimate", "examples/cache-heavy"), runs)))
+    rows.append(("workers-audit report examples/cache-heavy",
+                 *timed(command("-m", "auditor", "report", "examples/cache-heavy"), runs)))
+
     from auditor.config.jsonc import read_jsonc
     from auditor.config.load import load_config
     from auditor.engine import audit
@@ -62,6 +69,11 @@ def main() -> None:
                  *timed(command("-m", "auditor", "check", str(dal)), runs)))
     rows.append(("audit(example) in process, warm",
                  *timed(lambda: audit([EXAMPLE], {"fail_on": "never"}), runs)))
+    heavy = REPO / "examples" / "cache-heavy"
+    rows.append(("audit(cache-heavy) in process, warm",
+                 *timed(lambda: audit([heavy], {"fail_on": "never", "ignore": ("CO",)}), runs)))
+    rows.append(("audit(cache-heavy, estimate=True) in process, warm",
+                 *timed(lambda: audit([heavy], {"fail_on": "never"}, estimate=True), runs)))
     import tomlkit
 
     data = big_config(bindings=200, environments=10)
