@@ -23,10 +23,15 @@ class Pricing:
 
 @lru_cache(maxsize=1)
 def pricing() -> Pricing:
-    import tomlkit
-
     text = resources.files("auditor.data").joinpath("pricing.toml").read_text(encoding="utf-8")
-    data = tomlkit.parse(text).unwrap()
+    try:  # the standard library's reader where there is one: no tomlkit import for a JSON config
+        import tomllib
+
+        data = tomllib.loads(text)
+    except ModuleNotFoundError:  # Python 3.10
+        import tomlkit
+
+        data = tomlkit.parse(text).unwrap()
     paid = data["paid"]
     return Pricing(
         as_of=str(data["as-of"]),
