@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from auditor.estimate.walk import RUNS_WHEN_FALSE, RUNS_WHEN_TRUE, Walker, _subject
+from auditor.estimate.walk import RUNS_WHEN_FALSE, RUNS_WHEN_TRUE, Walker, subject_of
 from auditor.facts import Call, Condition, Expr
 from auditor.program import Module, Program
 from auditor.resolve import ENTRYPOINT_BASES
@@ -179,7 +179,7 @@ def _required(test: Expr | None, truth: bool) -> list[tuple[str, str]]:
         left, right = test.args
         if right.kind != "literal":
             left, right = right, left
-        subject = _subject(left)
+        subject = subject_of(left)
         if subject not in ("path", "method") or right.kind != "literal" or not isinstance(right.value, str):
             return []
         if (test.operator in ("===", "==")) != truth:
@@ -192,7 +192,7 @@ def _required(test: Expr | None, truth: bool) -> list[tuple[str, str]]:
     if truth and test.kind == "call" and test.target is not None and test.target.kind == "member" \
             and test.target.name in ("startsWith", "startswith") and len(test.args) == 1 \
             and test.args[0].kind == "literal" and isinstance(test.args[0].value, str) \
-            and _subject(test.target.target) == "path":
+            and subject_of(test.target.target) == "path":
         return [("path", test.args[0].value + "*")]
     return []
 

@@ -17,7 +17,7 @@ from auditor.config.model import Environment
 from auditor.estimate.model import ONE, Range
 from auditor.facts import Call, Condition, Expr, Loop
 from auditor.kv import kv_operations
-from auditor.loops import CLOSURE_KINDS, ITERATION_METHODS
+from auditor.loops import ITERATION_METHODS
 from auditor.program import Module, Program
 from auditor.values import (
     Binding,
@@ -203,7 +203,7 @@ class Walker:
             receiver = resolver.resolve(callee.target, site_scope)
             if isinstance(receiver, DurableObjectStorage) and callee.name in STORAGE_CATEGORY:
                 self._site(counts, module, call, f"storage.{callee.name}", STORAGE_CATEGORY[callee.name],
-                           self._class_of(module, call))
+                           module.class_of(call.function))
                 return counts
             if isinstance(receiver, DurableObjectStub):
                 self._site(counts, module, call, callee.name, "do.requests", receiver.binding)
@@ -234,9 +234,6 @@ class Walker:
         counts.ranges[key] = counts.ranges.get(key, Range(0, 0)) + ONE
         counts.via[key] = ()
         counts.totals[category] = counts.totals.get(category, Range(0, 0)) + ONE
-
-    def _class_of(self, module: Module, call: Call) -> str | None:
-        return module.class_of(call.function)
 
     def _durable_object(self, stub: DurableObjectStub, method: str, run: Invocation,
                         stack: tuple[tuple[str, str], ...]) -> Counts:
@@ -293,7 +290,7 @@ class Walker:
         if test.kind == "call" and test.target is not None and test.target.kind == "member" \
                 and test.target.name in ("startsWith", "startswith") and len(test.args) == 1 \
                 and test.args[0].kind == "literal" and isinstance(test.args[0].value, str) \
-                and _subject(test.target.target) == "path" and run.path is not None:
+                and subject_of(test.target.target) == "path" and run.path is not None:
             return _starts_with(run.path, test.args[0].value)
         return None
 
@@ -302,7 +299,7 @@ class Walker:
             left, right = right, left
         if right.kind != "literal" or not isinstance(right.value, str):
             return None
-        subject = _subject(left)
+        subject = subject_of(left)
         if subject == "cron" and run.cron is not None:
             return run.cron == right.value
         if subject == "method" and run.method not in (None, "*"):
@@ -428,7 +425,7 @@ def _integer(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
 
 
-def _subject(expr: Expr | None) -> str | None:
+def subject_of(expr: Expr | None) -> str | None:
     """What a compared value stands for: the cron that fired, the request path or method."""
     if expr is None:
         return None
@@ -457,4 +454,4 @@ def _starts_with(route: str, prefix: str) -> bool | None:
     return route.startswith(prefix)
 
 
-__all__ = ["CLOSURE_KINDS", "Counts", "Invocation", "LoopBounds", "SiteKey", "Walker"]
+__all__ = ["Counts", "Invocation", "LoopBounds", "SiteKey", "Walker"]

@@ -20,7 +20,8 @@ def _location(location: Location) -> dict[str, Any]:
     }
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as the JSON contract has it (the report builds on it too)."""
     fix = None
     if finding.fix is not None:
         fix = {"message": finding.fix.message, "replacement": finding.fix.replacement,
@@ -61,7 +62,7 @@ def as_dict(result: Result) -> dict[str, Any]:
              "estimate": estimates.get(w.root)}
             for w in result.workers
         ],
-        "findings": [_finding(f) for f in result.findings],
+        "findings": [finding_dict(f) for f in result.findings],
         # The single Worker's estimate; with several, each is under its `workers` item.
         "estimate": next(iter(estimates.values())) if len(estimates) == 1 else None,
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],

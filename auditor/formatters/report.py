@@ -142,7 +142,7 @@ def _estimate_for(finding: Finding, estimates: list[Estimate]) -> Estimate | Non
 
 def _finding(finding: Finding, estimates: list[Estimate]) -> dict[str, Any]:
     from auditor.estimate.savings import savings
-    from auditor.formatters.json_format import _finding as finding_json
+    from auditor.formatters.json_format import finding_dict as finding_json
 
     data = finding_json(finding)
     data["excerpt"] = excerpt(finding.location.path, finding.location.line, finding.location.end_line)
