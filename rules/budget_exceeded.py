@@ -42,8 +42,7 @@ def _where(estimate: Estimate, sites: list[Site], program: Program) -> tuple[Loc
     top = sorted(sites, key=lambda s: -s.ops_per_day.max)[:3]
     if not top:
         return program.config.top.location, ()
-    related = tuple(Related(s.location, f"{s.op} on `{s.binding}` from {s.trigger.label}: "
-                                        f"{span(s.ops_per_day)}/day") for s in top[1:])
+    related = tuple(Related(s.location, f"{s.describe()}: {span(s.ops_per_day)}/day") for s in top[1:])
     return top[0].location, related
 
 

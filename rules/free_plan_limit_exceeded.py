@@ -36,16 +36,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.estimate.model import CATEGORY_NAMES, Site, clock, count, span
+from auditor.estimate.model import CATEGORY_NAMES, clock, count, span
 from auditor.findings import Related, Rule, Severity, Violation
 from auditor.program import Program
 from auditor.settings import Settings
-
-
-def _site(site: Site) -> str:
-    """`put on `CACHE` (tiered-cache.ts:67)`: two sites can share an op and a binding."""
-    binding = f"`{site.binding}`" if site.binding else "a KV namespace"
-    return f"{site.op} on {binding} ({site.location.path.rsplit('/', 1)[-1]}:{site.location.line})"
 
 
 def check(program: Program, settings: Settings) -> Iterator[Violation]:
@@ -65,12 +59,11 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
         elif at_max is not None:
             when = f"; can run out as early as {clock(at_max)}"
         top = breach.top_sites
-        causes = ", ".join(f"{_site(s)} from {s.trigger.label} ({span(s.ops_per_day)}/day)" for s in top)
+        causes = ", ".join(f"{s.describe()} ({span(s.ops_per_day)}/day)" for s in top)
         message = (f"estimated {name} of {amount} a day exceed the free plan's {count(breach.limit)} "
                    f"a day{when}" + (f"; most from: {causes}" if causes else ""))
         location = top[0].location if top else program.config.top.location
-        related = tuple(Related(s.location, f"{_site(s)} from {s.trigger.label}: {span(s.ops_per_day)}/day")
-                        for s in top[1:])
+        related = tuple(Related(s.location, f"{s.describe()}: {span(s.ops_per_day)}/day") for s in top[1:])
         yield Violation(location, message, binding=top[0].binding if top else None,
                         environment=estimate.environment, related=related,
                         anchor=f"{breach.category}")

@@ -106,6 +106,13 @@ class Site:
     def ops_per_day(self) -> Range:
         return self.ops_per_run * self.trigger.runs_per_day
 
+    def describe(self) -> str:
+        """`put on `CACHE` (tiered-cache.ts:67) from cron */5 * * * *`: two sites can share an
+        op and a binding, so the file and line go in."""
+        binding = f"`{self.binding}`" if self.binding else "a KV namespace"
+        where = f"{self.location.path.rsplit('/', 1)[-1]}:{self.location.line}"
+        return f"{self.op} on {binding} ({where}) from {self.trigger.label}"
+
 
 @dataclass(frozen=True)
 class Note:
