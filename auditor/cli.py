@@ -47,13 +47,17 @@ _color = click.option("--color", type=click.Choice(["auto", "always", "never"]),
 def _audit(paths: tuple[Path, ...], config: Path | None, overrides: dict[str, Any],
            estimate: bool = False) -> Result:
     """Audit the Workers under `paths`; bad input ends the run with exit status 2."""
-    from auditor.engine import RuleCrashed, UsageError, audit
+    from auditor.engine import EstimateCrashed, RuleCrashed, UsageError, audit
     from auditor.settings import SettingsError
 
     try:
         result = audit(paths or (Path("."),), overrides, config=config, estimate=estimate)
     except (UsageError, SettingsError) as error:
         _fail(str(error))
+    except EstimateCrashed as error:
+        cause = error.__cause__
+        _fail(f"{error}: {type(cause).__name__}: {cause}. This is a bug in workers-audit; "
+              "please report it. `check` still reports the findings")
     except RuleCrashed as error:
         cause = error.__cause__
         skip = (f"`--ignore {error.code}`" if not estimate

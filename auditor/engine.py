@@ -21,6 +21,13 @@ class UsageError(Exception):
     """Bad arguments: the CLI prints the message and exits 2."""
 
 
+class EstimateCrashed(Exception):
+    """The estimator raised: a bug in the tool, reported with the Worker it happened on."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"the estimate failed while auditing {where}")
+
+
 class RuleCrashed(Exception):
     """A rule raised: a bug in the tool, reported with the rule and Worker it happened on."""
 
@@ -117,7 +124,10 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
         if estimate:
             from auditor.estimate import estimate_for
 
-            result.estimates.append(estimate_for(program, settings))
+            try:
+                result.estimates.append(estimate_for(program, settings))
+            except Exception as error:
+                raise EstimateCrashed(config_display) from error
         found = _unique_sorted(found)
         level = settings.fail_level
         result.failing += sum(level is not None and f.severity >= level for f in found)
@@ -179,4 +189,4 @@ def _unique_sorted(findings: list[Finding]) -> list[Finding]:
                                                  f.location.column, f.rule, f.message))
 
 
-__all__ = ["RuleCrashed", "SettingsError", "UsageError", "audit", "display_path"]
+__all__ = ["EstimateCrashed", "RuleCrashed", "SettingsError", "UsageError", "audit", "display_path"]

@@ -307,3 +307,20 @@ def test_no_traceback_from_the_installed_command(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert "Traceback" not in process.stdout + process.stderr
     assert "CF007 invalid TOML" in process.stdout
+
+
+@pytest.mark.parametrize("command", ["estimate", "report"])
+def test_an_estimator_bug_is_a_message_not_a_traceback(command: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.estimate
+
+    def broken(*_: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(auditor.estimate, "estimate_for", broken)
+    # On the paid plan without a budget no cost rule asks first (their crash is RuleCrashed).
+    result = CliRunner().invoke(main, [command, str(EXAMPLE), "--plan", "paid"])
+    assert result.exit_code == 2
+    assert "the estimate failed while auditing" in result.output
+    assert "ZeroDivisionError: division by zero. This is a bug in workers-audit" in result.output
+    assert "Traceback" not in result.output
