@@ -367,3 +367,15 @@ def test_usage_routes_override_an_external_schedule(tmp_path: Path) -> None:
     assert trigger(estimate, "POST /api/items/*").runs_per_day == 50
     [note] = [n for n in estimate.notes if "warm.yml" in n.message]
     assert "is not counted" in note.message
+
+
+def test_a_queue_without_a_figure_is_left_out_with_a_note(tmp_path: Path) -> None:
+    estimate = worker(tmp_path, {
+        "wrangler.jsonc": '{\n  "name": "q",\n  "main": "src/index.ts",\n'
+                          '  "queues": { "consumers": [{ "queue": "events" }] }\n}\n',
+        "src/index.ts": "export default { async queue(batch, env) {} };\n"})
+    assert not [t for t in estimate.triggers if t.kind == "queue"]
+    [note] = estimate.notes
+    assert "queue `events`" in note.message and "[usage.queues]" in note.message
+    assert note.location is not None
+    assert (note.location.line, note.location.key) == (4, "queues.consumers[0].queue")

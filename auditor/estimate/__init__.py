@@ -258,15 +258,9 @@ class _Estimator:
                               f"setAlarm every {interval / 1000:g} s, one object", location)
             self._walk(trigger, [Handler(module, function)], Invocation())
 
-    def _config_location(self, *keypath: str | int) -> Location | None:
+    def _config_location(self, *keypath: str | int) -> Location:
         name = self.environment.name
-        path = (("env", name) if name else ()) + keypath
-        document = self.program.config.document
-        try:
-            span = document.at(*path)
-        except (KeyError, IndexError, TypeError):
-            return None
-        return span if isinstance(span, Location) else None
+        return self.program.config.document.at(*(("env", name) if name else ()), *keypath)
 
     # -- sites and totals ------------------------------------------------------------------
 
