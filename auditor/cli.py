@@ -45,14 +45,18 @@ _color = click.option("--color", type=click.Choice(["auto", "always", "never"]),
 
 
 def _audit(paths: tuple[Path, ...], config: Path | None, overrides: dict[str, Any],
-           estimate: bool = False) -> Result:
+           estimate: bool = False, baseline: Path | None = None) -> Result:
     """Audit the Workers under `paths`; bad input ends the run with exit status 2."""
+    from auditor.baseline import Baseline, BaselineError
     from auditor.engine import EstimateCrashed, RuleCrashed, UsageError, audit
     from auditor.settings import SettingsError
+    from auditor.suppressions import SuppressionError
 
     try:
-        result = audit(paths or (Path("."),), overrides, config=config, estimate=estimate)
-    except (UsageError, SettingsError) as error:
+        known = Baseline.load(baseline) if baseline is not None else None
+        result = audit(paths or (Path("."),), overrides, config=config, estimate=estimate,
+                       baseline=known)
+    except (UsageError, SettingsError, SuppressionError, BaselineError) as error:
         _fail(str(error))
     except EstimateCrashed as error:
         cause = error.__cause__
@@ -84,36 +88,91 @@ def _emit(text: str, output: Path | None, colour: bool = False) -> None:
         click.echo(text, nl=False, color=colour)
 
 
+_fail_on = click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+                        help="Lowest severity that makes the exit code 1 [default: warning].")
+_select = click.option("--select", multiple=True, metavar="CODES",
+                       help="Only these rule codes or prefixes (comma-separated).")
+_ignore = click.option("--ignore", multiple=True, metavar="CODES",
+                       help="Skip these rule codes or prefixes (comma-separated).")
+
+
+def _rule_overrides(fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                    plan: str | None, environment: str | None) -> dict[str, Any]:
+    return {"fail_on": fail_on, "select": _codes(select), "ignore": _codes(ignore), "plan": plan,
+            "environment": environment}
+
+
+def _changed(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Of the changed files pre-commit passes, those inside a Worker (deleted ones are gone)."""
+    from auditor.discover import discover
+
+    existing = [path for path in paths if path.is_file()]
+    return tuple(root.config for root in discover(existing))
+
+
 @main.command()
 @_paths
 @_config
 @_env
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True)
 @_output
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
-              help="Lowest severity that makes the exit code 1 [default: warning].")
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Only these rule codes or prefixes (comma-separated).")
-@click.option("--ignore", multiple=True, metavar="CODES",
-              help="Skip these rule codes or prefixes (comma-separated).")
+@_fail_on
+@_select
+@_ignore
 @_plan
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Leave out the findings recorded in this file (`workers-audit baseline`).")
+@click.option("--changed-files", is_flag=True,
+              help="PATHs are changed files, as pre-commit passes them: audit each Worker that "
+                   "holds one; none in a Worker is a clean run.")
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply the safe fixes, checked by a second audit before any file is written; "
+                   "report what remains.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Offer the unsafe fixes too: `--fix` and `--diff` apply them; alone, they are "
+                   "reported as fixable.")
+@click.option("--diff", "diff", is_flag=True,
+              help="Print the fixes as a unified diff instead of writing them; exit 1 when there "
+                   "is something to fix.")
 @_color
 def check(paths: tuple[Path, ...], config: Path | None, environment: str | None,
           output_format: str, output: Path | None, fail_on: str | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], plan: str | None, color: str) -> None:
+          select: tuple[str, ...], ignore: tuple[str, ...], plan: str | None,
+          baseline: Path | None, changed_files: bool, fix: bool, unsafe_fixes: bool, diff: bool,
+          color: str) -> None:
     """Report findings for the Workers under PATH (default: the current directory).
 
     Exit status: 0 nothing at or above the fail level, 1 findings at or above it,
-    2 a usage error or a configuration that cannot be read.
+    2 a usage error or a configuration that cannot be read. With `--diff`: 1 when there
+    is something to fix, else 0.
     """
     from auditor.formatters import formatter
 
-    overrides: dict[str, Any] = {
-        "fail_on": fail_on, "select": _codes(select), "ignore": _codes(ignore), "plan": plan,
-        "environment": environment,
-    }
-    result = _audit(paths, config, overrides)
+    if changed_files:
+        paths = _changed(paths)
+        if not paths:
+            sys.exit(EXIT_CLEAN)
+    overrides = _rule_overrides(fail_on, select, ignore, plan, environment)
+    result = _audit(paths, config, overrides, baseline=baseline)
+    if fix or diff or unsafe_fixes:
+        from auditor import fix as fixer
+        from auditor.baseline import Baseline
+        from auditor.engine import audit
+        from auditor.formatters.text_format import fix_summary
+
+        known = Baseline.load(baseline) if baseline is not None else None
+        mode = "diff" if diff else "fix" if fix else "report"
+        result, outcome = fixer.run(
+            result, lambda overlay: audit(paths or (Path("."),), overrides, config=config,
+                                          baseline=known, overlay=overlay),
+            Path.cwd(), unsafe_fixes, mode)
+        summary = fix_summary(result) if outcome is not None and (diff or output_format != "text") else []
+        if summary:
+            click.echo("\n".join(summary), err=True)
+        if outcome is not None and diff:
+            _emit(fixer.unified_diff(outcome), output)
+            sys.exit(EXIT_ERROR if result.unreadable else EXIT_FINDINGS if outcome.changed else EXIT_CLEAN)
     colour = _colour(color, output)
     _emit(formatter(output_format)(result, colour=colour), output, colour)
     if result.unreadable:
@@ -173,6 +232,36 @@ def report(paths: tuple[Path, ...], config: Path | None, environment: str | None
     sys.exit(EXIT_ERROR if result.unreadable else EXIT_CLEAN)
 
 
+@main.command("baseline")
+@_paths
+@_config
+@_env
+@_select
+@_ignore
+@_plan
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("workers-audit-baseline.json"), show_default=True,
+              help="The baseline file to write.")
+def write_baseline(paths: tuple[Path, ...], config: Path | None, environment: str | None,
+                   select: tuple[str, ...], ignore: tuple[str, ...], plan: str | None,
+                   output: Path) -> None:
+    """Record the current findings of the Workers under PATH in a baseline file, so that
+    `check --baseline FILE` fails only on findings made after it.
+
+    Run it from the directory `check` runs in: findings are keyed by rule, path, binding and
+    the code of the site, with paths relative to that directory.
+    """
+    from auditor.baseline import dumps
+
+    overrides = _rule_overrides(None, select, ignore, plan, environment)
+    result = _audit(paths, config, overrides)
+    if result.unreadable:
+        _fail("a configuration could not be read; fix it before writing a baseline")
+    _emit(dumps(result.findings), output)
+    count = len(result.findings)
+    click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {output}.", err=True)
+
+
 @main.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, default severity and summary."""
@@ -194,3 +283,74 @@ def explain_rule(code: str) -> None:
         _fail(f"unknown rule `{code}`; `workers-audit rules` lists them")
     click.echo(f"# {rule.code} {rule.name} ({rule.severity.label})\n")
     click.echo((rule.doc or rule.summary).strip())
+
+
+def _increases(_context: click.Context, _parameter: click.Parameter,
+               values: tuple[str, ...]) -> tuple[Any, ...]:
+    """`--fail-on-increase kv-writes=1000`, checked before anything runs (a bad one exits 2)."""
+    from auditor.diff import parse_threshold
+
+    try:
+        return tuple(parse_threshold(value) for value in values)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command("diff")
+@_paths
+@click.option("--base", "ref", required=True, metavar="REF",
+              help="The branch the pull request merges into (`origin/main`); compared at its merge "
+                   "base with HEAD, as the pull request's diff is.")
+@_config
+@_env
+@click.option("--format", "output_format", type=click.Choice(["markdown", "text", "json"]),
+              default="markdown", show_default=True)
+@_output
+@_fail_on
+@_select
+@_ignore
+@_plan
+@click.option("--fail-on-increase", "increases", multiple=True, metavar="METRIC=N", callback=_increases,
+              help="Exit 1 when the change raises METRIC (listed above) by more than N; N=0: any "
+                   "increase. Repeatable.")
+@_color
+def diff_command(paths: tuple[Path, ...], ref: str, config: Path | None, environment: str | None,
+                 output_format: str, output: Path | None, fail_on: str | None,
+                 select: tuple[str, ...], ignore: tuple[str, ...], plan: str | None,
+                 increases: tuple[Any, ...], color: str) -> None:
+    """Compare the Workers under PATH in the working tree with the base of a pull request:
+    new and fixed findings, and the change in estimated daily operations and monthly cost.
+    The default output is a Markdown comment for the pull request.
+
+    The base revision is read from git into a temporary directory; the repository's work
+    tree, index and HEAD are left alone.
+
+    \b
+    --fail-on-increase metrics, summed over the Workers:
+      kv-reads, kv-writes, kv-deletes, kv-lists, do-requests,
+      do-rows-read, do-rows-written, workers-requests   a day (the busiest day's max)
+      monthly-usd                                      a month, on each Worker's plan
+
+    Exit status: 0 no new finding at or above the fail level and no threshold exceeded,
+    1 otherwise, 2 a usage error, a ref or history git does not have, or a configuration
+    in the working tree that cannot be read.
+    """
+    from auditor.diff import DiffError, run
+    from auditor.formatters import diff_format
+
+    overrides = _rule_overrides(fail_on, select, ignore, plan, environment)
+    try:
+        compared = run(ref, paths, config, overrides, increases)
+    except DiffError as error:
+        _fail(str(error))
+    colour = output_format == "text" and _colour(color, output)
+    if output_format == "json":
+        text = diff_format.render_json(compared)
+    elif output_format == "text":
+        text = diff_format.render_text(compared, colour=colour)
+    else:
+        text = diff_format.render_markdown(compared)
+    _emit(text, output, colour)
+    if compared.unreadable:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if compared.failed else EXIT_CLEAN)

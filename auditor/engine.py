@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from auditor.discover import WorkerRoot, config_in, discover
-from auditor.findings import AuditError, Finding, Location, Result, Rule, Violation, WorkerSummary
+from auditor.findings import AuditError, Finding, Location, Result, Rule, Severity, Violation, WorkerSummary
 from auditor.paths import display_path
 from auditor.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from auditor.baseline import Baseline
     from auditor.config.model import WorkerConfig
+    from auditor.facts import Span
     from auditor.program import Program
 
 
@@ -36,14 +41,64 @@ class RuleCrashed(Exception):
         self.code = code
 
 
-def fingerprint(rule: str, path: str, violation: Violation) -> str:
-    """Stable across unrelated edits: no line numbers, only what identifies the site."""
+def fingerprint(rule: str, path: str, violation: Violation, site: str = "") -> str:
+    """Stable across unrelated edits: no line numbers, only what identifies the site, which
+    is the rule's anchor and the site's code with its whitespace taken out (`site`)."""
     anchor = violation.anchor or violation.location.key or violation.message
-    text = "\0".join((rule, path, violation.binding or "", anchor))
+    text = "\0".join((rule, path, violation.binding or "", anchor, site))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def to_finding(rule: Rule, violation: Violation, settings: Settings) -> Finding:
+def site_code(text: str, location: Location) -> str:
+    """The code a finding points at, without whitespace and up to the end of a call's first
+    argument: reformatting or moving the call, or editing its other arguments (adding a TTL),
+    leave the fingerprint alone; changing the callee or the key makes a new one."""
+    lines = text.splitlines()
+    if not 1 <= location.line <= len(lines):
+        return ""
+    end_line = min(location.end_line or location.line, len(lines))
+    if end_line == location.line:
+        end = location.end_column if location.end_column is not None else len(lines[end_line - 1]) + 1
+        code = lines[location.line - 1][location.column - 1:end - 1]
+    else:
+        first = lines[location.line - 1][location.column - 1:]
+        last = lines[end_line - 1][:(location.end_column or 1) - 1]
+        code = "\n".join([first, *lines[location.line:end_line - 1], last])
+    return _first_argument("".join(code.split()))
+
+
+def _first_argument(code: str) -> str:
+    """`f(a,b,{c})` -> `f(a`: the code before the first comma inside the outermost brackets."""
+    depth, quote = 0, ""
+    for index, char in enumerate(code):
+        if quote:
+            quote = "" if char == quote and code[index - 1] != "\\" else quote
+        elif char in "\"'`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 1:
+            return code[:index]
+    return code
+
+
+def _numbered(findings: list[Finding]) -> list[Finding]:
+    """Give identical sites their own fingerprints, numbered in file order (as Semgrep does)."""
+    seen: dict[str, int] = {}
+    out = []
+    for finding in findings:
+        count = seen.get(finding.fingerprint, 0) + 1
+        seen[finding.fingerprint] = count
+        if count > 1:
+            numbered = hashlib.sha256(f"{finding.fingerprint}#{count}".encode()).hexdigest()[:20]
+            finding = replace(finding, fingerprint=numbered)
+        out.append(finding)
+    return out
+
+
+def to_finding(rule: Rule, violation: Violation, settings: Settings, site: str = "") -> Finding:
     severity = settings.severity.get(rule.code) or violation.severity or rule.severity
     return Finding(
         rule=rule.code,
@@ -53,7 +108,7 @@ def to_finding(rule: Rule, violation: Violation, settings: Settings) -> Finding:
         message=violation.message,
         binding=violation.binding,
         environment=violation.environment,
-        fingerprint=fingerprint(rule.code, violation.location.path, violation),
+        fingerprint=fingerprint(rule.code, violation.location.path, violation, site),
         related=violation.related,
         fix=violation.fix,
     )
@@ -77,14 +132,17 @@ def roots_for(paths: Iterable[Path], config: Path | None) -> list[WorkerRoot]:
 
 
 def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | None = None,
-          base: Path | None = None, estimate: bool = False) -> Result:
+          base: Path | None = None, estimate: bool = False,
+          overlay: Mapping[Path, bytes] | None = None, baseline: Baseline | None = None) -> Result:
     """Audit every Worker root under `paths` (or the one `config` names); with `estimate`,
-    also estimate each Worker's daily operations and cost."""
+    also estimate each Worker's daily operations and cost. `overlay` maps resolved paths to
+    contents that stand in for the files on disk; `baseline` holds findings already known."""
     from auditor.config.load import ConfigUnreadable, load_config
     from auditor.rules import BY_CODE, selected
 
     base = (base or Path.cwd()).resolve()
     result = Result()
+    levels: dict[str, Severity | None] = {}  # fingerprint -> the fail level of its Worker
     roots = roots_for(list(paths), config)
     for root in roots:
         root_display = display_path(root.directory, base)
@@ -92,7 +150,8 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
         settings = load_settings(root.directory, overrides, base)
         rules = selected(settings.select, settings.ignore)
         try:
-            raw = root.config.read_bytes()
+            raw = overlay[root.config.resolve()] if overlay and root.config.resolve() in overlay \
+                else root.config.read_bytes()
         except OSError as error:
             _unreadable(result, rules, BY_CODE["CF007"], settings,
                         Location(config_display, 1), f"cannot read the file: {error.strerror}")
@@ -111,13 +170,15 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
         result.workers.append(WorkerSummary(
             root_display, config_display, worker.name,
             ("", *worker.environments) if not only else (only,)))
-        program = _program(worker, only, root, settings, base, result)
+        program = _program(worker, only, root, settings, base, result, overlay)
+        made = partial(_made, settings=settings, sites=_Sites(program))
         found: list[Finding] = []
         for rule in rules:
             try:
-                found.extend(to_finding(rule, v, settings) for v in rule.check(program, settings))
+                found.extend(made(rule, v) for v in rule.check(program, settings))
             except Exception as error:
                 raise RuleCrashed(rule.code, config_display) from error
+        found = _suppress(found, program, config_display, raw, rules, made, result)
         for path, problem in program.parse_problems:
             result.errors.append(AuditError(path, problem.span.line, problem.message,
                                             problem.span.column))
@@ -128,22 +189,109 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
                 result.estimates.append(estimate_for(program, settings))
             except Exception as error:
                 raise EstimateCrashed(config_display) from error
-        found = _unique_sorted(found)
-        level = settings.fail_level
-        result.failing += sum(level is not None and f.severity >= level for f in found)
+        found = _numbered(_unique_sorted(found))
+        levels.update((f.fingerprint, settings.fail_level) for f in found)
         result.findings.extend(found)
     result.findings = _unique_sorted(result.findings)
+    if baseline is not None:
+        result.baseline = baseline.path
+        result.findings, result.baselined, result.baseline_unmatched = baseline.split(result.findings)
+    result.failing += sum(
+        (level := levels.get(f.fingerprint)) is not None and f.severity >= level
+        for f in result.findings)
     return result
 
 
+def _made(rule: Rule, violation: Violation, settings: Settings, sites: _Sites) -> Finding:
+    """The finding, fingerprinted with its site when the site is in a source file."""
+    site = "" if violation.location.key else sites.identity(violation.location)
+    return to_finding(rule, violation, settings, site)
+
+
+class _Sites:
+    """What identifies a site in a source file for its fingerprint: the function around it
+    (its name, not its position) and its code (`site_code`)."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.texts = {source.display: source.source for source in program.sources}
+        self._scopes: dict[str, list[tuple[Span, str]]] | None = None
+
+    def identity(self, location: Location) -> str:
+        raw = self.texts.get(location.path)
+        if raw is None:
+            return ""
+        return f"{self._scope(location)}\0{site_code(raw.decode('utf-8', 'replace'), location)}"
+
+    def _scope(self, location: Location) -> str:
+        if self._scopes is None:
+            self._scopes = {
+                module.display: sorted(((f.span, f.id) for f in module.functions.values()),
+                                       key=lambda item: (item[0].line, item[0].column))
+                for module in self.program.modules.values()}
+        point = (location.line, location.column)
+        inner = ""
+        for span, function in self._scopes.get(location.path, ()):
+            if (span.line, span.column) <= point < (span.end_line, span.end_column):
+                inner = function  # sorted by start: the last that holds it is the innermost
+        return _POSITION.sub("", inner)
+
+
+# An anonymous function's id carries its position (`<arrow@12:5>`); the fingerprint must not.
+_POSITION = re.compile(r"@\d+:\d+'*")
+
+
+def _suppress(found: list[Finding], program: Program, config_display: str, raw: bytes,
+              rules: tuple[Rule, ...], made: Callable[[Rule, Violation], Finding],
+              result: Result) -> list[Finding]:
+    """Take out what inline comments suppress; add WA001/WA002 for the comments' own faults."""
+    from auditor import suppressions
+    from auditor.rules import BY_CODE
+
+    mark = suppressions.MARK
+    files = []
+    config_text = raw.decode("utf-8", "replace")
+    config_comments = _config_comments(config_display, config_text, mark)
+    if config_comments:
+        files.append(suppressions.CommentedFile(config_display, config_text, config_comments))
+    marked = [s for s in program.sources if mark.encode() in s.source]
+    if marked:
+        modules = {m.display: m for m in program.modules.values()}
+        for source in marked:
+            comments = modules[source.display].facts.comments if source.display in modules else ()
+            if comments:
+                files.append(suppressions.CommentedFile(
+                    source.display, source.source.decode("utf-8", "replace"), comments))
+    if not files:
+        return found
+    parsed = suppressions.parse(files, BY_CODE)
+    kept, suppressed = suppressions.apply(found, parsed)
+    result.suppressed.extend(suppressed)
+    ran = {rule.code for rule in rules}
+    for code, violation in suppressions.problems(parsed, suppressed, ran):
+        if code in ran:
+            kept.append(made(BY_CODE[code], violation))
+    return kept
+
+
+def _config_comments(display: str, text: str, mark: str) -> tuple[tuple[int, str], ...]:
+    if mark not in text:
+        return ()
+    if display.endswith(".toml"):
+        from auditor.config.toml import comments
+    else:
+        from auditor.config.jsonc import comments
+    return comments(text, mark)
+
+
 def _program(worker: WorkerConfig, only: str | None, root: WorkerRoot, settings: Settings,
-             base: Path, result: Result) -> Program:
+             base: Path, result: Result, overlay: Mapping[Path, bytes] | None = None) -> Program:
     """The Program of one Worker: its config now, its sources read (parsed on first use)."""
     from auditor.imports import read_aliases
     from auditor.program import Program
     from auditor.sources import read_sources
 
-    sources, skipped = read_sources(root.directory, settings.exclude, base)
+    sources, skipped = read_sources(root.directory, settings.exclude, base, overlay)
     for file in skipped:
         result.errors.append(AuditError(file.display, file.line, file.reason))
     main = worker.top.settings.get("main")
@@ -177,7 +325,7 @@ def _unreadable(result: Result, rules: tuple[Rule, ...], cf007: Rule, settings: 
     result.errors.append(AuditError(location.path, location.line, message, location.column))
     if cf007 in rules:
         result.findings.append(to_finding(cf007, Violation(location, message), settings))
-        result.failing += settings.fail_level is not None
+        result.failing += settings.fail_level is not None  # no baseline hides an unreadable file
 
 
 def _unique_sorted(findings: list[Finding]) -> list[Finding]:

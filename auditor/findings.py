@@ -89,6 +89,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """A `workers-audit-ignore[CODE, ...]: reason` comment and the lines it covers."""
+
+    location: Location  # the comment itself
+    codes: tuple[str, ...]
+    reason: str | None
+    lines: tuple[int, ...]  # the comment's own line, and the next code line for a comment line
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     name: str
@@ -116,6 +126,17 @@ class WorkerSummary:
     environments: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class FixSummary:
+    """Which fixes a `check` run offers (`--unsafe-fixes`) and what `--fix` or `--diff` did."""
+
+    unsafe: bool = False  # unsafe fixes are offered, not only safe ones
+    mode: str = "report"  # report: findings as found; fix: fixes written; diff: fixes shown
+    fixed: int = 0  # findings gone after the fixes (written or shown)
+    rejected: tuple[tuple[str, str], ...] = ()  # (path, why): fixes that failed verification
+    notes: tuple[str, ...] = ()  # how to turn on fixes that are off
+
+
 @dataclass
 class Result:
     """Everything one run found, handed to the formatters and the gate."""
@@ -130,3 +151,12 @@ class Result:
     unreadable: bool = False
     # Findings at or above the fail level of their Worker's settings: the gate's count.
     failing: int = 0
+    # Findings an inline comment suppressed, each with the comment; out of `findings`.
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    # With `--baseline FILE`: the file as given, the findings it holds (out of `findings`)
+    # and how many of its entries matched nothing (fixed since it was written).
+    baseline: str | None = None
+    baselined: list[Finding] = field(default_factory=list)
+    baseline_unmatched: int = 0
+    # What `check --fix` did, and whether unsafe fixes are offered; the default: safe ones only.
+    fixes: FixSummary = field(default_factory=FixSummary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +36,13 @@ class Skipped:
     line: int = 1
 
 
-def read_sources(root: Path, exclude: tuple[str, ...], base: Path) -> tuple[list[SourceFile], list[Skipped]]:
+def read_sources(root: Path, exclude: tuple[str, ...], base: Path,
+                 overlay: Mapping[Path, bytes] | None = None) -> tuple[list[SourceFile], list[Skipped]]:
     """Read every source file under the Worker root once.
 
     `exclude` takes gitignore-style patterns relative to the root (`src/**/*.test.ts`,
-    `*.generated.ts`), the syntax users already write in .gitignore.
+    `*.generated.ts`), the syntax users already write in .gitignore. `overlay` maps
+    resolved paths to contents that stand in for the files on disk (a fix being checked).
     """
     import pathspec
 
@@ -55,7 +58,10 @@ def read_sources(root: Path, exclude: tuple[str, ...], base: Path) -> tuple[list
             if excluded.match_file(path.relative_to(root).as_posix()):
                 continue
             display = display_path(path, base)
-            problem, source = _read(path)
+            if overlay and path.resolve() in overlay:
+                problem, source = _check(overlay[path.resolve()])
+            else:
+                problem, source = _read(path)
             if problem is not None:
                 skipped.append(Skipped(display, problem[0], problem[1]))
                 continue
@@ -72,6 +78,10 @@ def _read(path: Path) -> tuple[tuple[str, int] | None, bytes]:
         source = path.read_bytes()
     except OSError as error:
         return (f"skipped: cannot read the file: {error.strerror}", 1), b""
+    return _check(source)
+
+
+def _check(source: bytes) -> tuple[tuple[str, int] | None, bytes]:
     if b"\0" in source[:8192]:
         return ("skipped: a binary file", 1), b""
     try:

@@ -25,8 +25,10 @@ from auditor.rules import (
     kv_write_in_loop,
     kv_write_per_request,
     shared_kv_namespace,
+    suppression_without_reason,
     undeclared_binding,
     unused_binding,
+    unused_suppression,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -53,6 +55,8 @@ RULES: tuple[Rule, ...] = (
     kv_write_in_loop.RULE,
     kv_hot_key_write.RULE,
     kv_write_per_request.RULE,
+    suppression_without_reason.RULE,
+    unused_suppression.RULE,
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}

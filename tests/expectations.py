@@ -1,7 +1,9 @@
 """Inline expectations in fixture files: `expect: CODE`, `ok: CODE`, `todo-expect:`, `todo-ok:`.
 
 A trailing comment applies to its own line; a comment alone on a line applies to the next
-line that holds code. `expect: KV001 "dal.write"` also asks that the message contain the
+line that holds code, unless it is itself a `workers-audit-ignore` comment: the findings
+about a suppression (WA001, WA002) are reported on the suppression's line.
+`expect: KV001 "dal.write"` also asks that the message contain the
 quoted text. `expect-file: CODE` expects a finding anywhere in the file.
 """
 
@@ -35,6 +37,8 @@ def marks_in(path: Path, display: str) -> list[Mark]:
     for number, line in enumerate(lines, start=1):
         matches = list(_MARK.finditer(line))
         alone = bool(_COMMENT_ONLY.match(line)) or not line.strip()
+        if alone and "workers-audit-ignore" in line:
+            alone = False
         if alone:
             for match in matches:
                 for code in re.split(r"\s*,\s*", match["codes"]):

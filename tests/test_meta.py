@@ -22,7 +22,7 @@ def test_codes_are_unique_and_sorted() -> None:
     codes = [rule.code for rule in RULES]
     assert codes == sorted(codes)
     assert len(set(codes)) == len(codes)
-    assert all(re.fullmatch(r"(CF|DO|KV|CR|CO)\d{3}", code) for code in codes)
+    assert all(re.fullmatch(r"(CF|DO|KV|CR|CO|WA)\d{3}", code) for code in codes)
 
 
 def test_every_rule_module_is_registered_once() -> None:

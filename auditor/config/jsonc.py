@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from functools import cache
 from typing import Any
@@ -76,12 +77,25 @@ def _precise_error(text: str) -> ConfigSyntaxError | None:
     return None
 
 
-def _blank_jsonc_extensions(text: str) -> str:
-    """JSONC to JSON of the same length: comments and trailing commas turned to spaces."""
+def comments(text: str, mark: str) -> tuple[tuple[int, str], ...]:
+    """The comments holding `mark`, with their first line: for inline suppressions."""
+    if mark not in text:
+        return ()
+    found: list[tuple[int, str]] = []
+    with contextlib.suppress(ConfigSyntaxError):  # the comments before an unterminated one count
+        _blank_jsonc_extensions(text, found)
+    return tuple((line, comment) for line, comment in found if mark in comment)
+
+
+def _blank_jsonc_extensions(text: str, comments: list[tuple[int, str]] | None = None) -> str:
+    """JSONC to JSON of the same length: comments and trailing commas turned to spaces.
+    With `comments`, each comment is appended to it with its first line."""
     out = list(text)
     position, in_string, last_comma, previous = 0, False, None, ""
 
     def blank(start: int, end: int) -> None:
+        if comments is not None:
+            comments.append((text.count("\n", 0, start) + 1, text[start:end]))
         for i in range(start, end):
             if out[i] != "\n":
                 out[i] = " "

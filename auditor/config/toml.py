@@ -84,6 +84,24 @@ def _header_path(node: Any, array_counts: dict[KeyPath, int]) -> KeyPath:
     return path
 
 
+def comments(text: str, mark: str) -> tuple[tuple[int, str], ...]:
+    """The comments holding `mark`, with their line: for inline suppressions."""
+    if mark not in text:
+        return ()
+    source = _lf_source(text)
+    root = _parser().parse(source).root_node
+    found: dict[int, tuple[int, str]] = {}
+    needle = mark.encode("utf-8")
+    start = source.find(needle)
+    while start >= 0:
+        node = root.descendant_for_byte_range(start, start + len(needle))
+        if node is not None and node.type == "comment":
+            found[node.start_byte] = (node.start_point[0] + 1,
+                                      source[node.start_byte:node.end_byte].decode("utf-8", "replace"))
+        start = source.find(needle, start + 1)
+    return tuple(found[key] for key in sorted(found))
+
+
 def _lf_source(text: str) -> bytes:
     # wrangler reads TOML with CRLF turned into LF; tree-sitter-toml would count the
     # `\r` into the span of every pair that ends a line.

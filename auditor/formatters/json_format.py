@@ -66,6 +66,17 @@ def as_dict(result: Result) -> dict[str, Any]:
         # The single Worker's estimate; with several, each is under its `workers` item.
         "estimate": next(iter(estimates.values())) if len(estimates) == 1 else None,
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
+        # What inline comments suppressed, with their reasons: a review of the suppressions.
+        "suppressed": [
+            {"finding": finding_dict(finding),
+             "suppression": {"path": s.location.path, "line": s.location.line, "codes": list(s.codes),
+                             "reason": s.reason}}
+            for finding, s in result.suppressed
+        ],
+        # With `--baseline FILE`: how many findings it held back, how many entries matched none.
+        "baseline": None if result.baseline is None else {
+            "path": result.baseline, "baselined": len(result.baselined),
+            "unmatched": result.baseline_unmatched},
     }
 
 
