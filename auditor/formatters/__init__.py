@@ -7,7 +7,7 @@ from importlib import import_module
 
 from auditor.findings import Result
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github")
 ESTIMATE_FORMATS = ("text", "json", "markdown")
 
 
