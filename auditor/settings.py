@@ -39,6 +39,14 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class FixOptions:
+    """`[fix]`: values a fix writes that the code cannot tell; a fix that needs one is off
+    until it is set."""
+
+    expiration_ttl: int | None = None  # seconds, for the `expirationTtl` a KV001 fix adds
+
+
+@dataclass(frozen=True)
 class Settings:
     plan: str = "free"
     fail_on: str = "warning"
@@ -48,6 +56,7 @@ class Settings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     budget: Budget = field(default_factory=Budget)
+    fix: FixOptions = field(default_factory=FixOptions)
     environment: str | None = None
     source: str | None = None  # the file these came from, for messages
 
@@ -109,7 +118,8 @@ def _from_file(path: Path, table: tuple[str, ...], display: str) -> Settings:
     def fail(message: str, *key: str | int) -> SettingsError:
         return SettingsError(message, display, doc.at(*table, *key).line)
 
-    known = {"plan", "fail-on", "select", "ignore", "exclude", "severity", "usage", "budget", "env"}
+    known = {"plan", "fail-on", "select", "ignore", "exclude", "severity", "usage", "budget", "fix",
+             "env"}
     for key in data:
         if key not in known:
             raise fail(f"unknown setting `{key}` (known: {', '.join(sorted(known))})", key)
@@ -151,6 +161,7 @@ def _from_file(path: Path, table: tuple[str, ...], display: str) -> Settings:
         severity=severity,
         usage=_usage(data.get("usage", {}), fail),
         budget=_budget(data.get("budget", {}), fail),
+        fix=_fix(data.get("fix", {}), fail),
         environment=env,
         source=display,
     )
@@ -201,6 +212,20 @@ def _budget(raw: Any, fail: Any) -> Budget:
         max_monthly_usd=(_number(raw["max-monthly-usd"], fail, "budget", "max-monthly-usd")
                          if "max-monthly-usd" in raw else None),
     )
+
+
+def _fix(raw: Any, fail: Any) -> FixOptions:
+    if not isinstance(raw, dict):
+        raise fail("`fix` must be a table", "fix")
+    for key in raw:
+        if key != "expiration-ttl":
+            raise fail(f"unknown setting `fix.{key}` (known: expiration-ttl)", "fix", key)
+    ttl = raw.get("expiration-ttl")
+    # KV rejects an expiry less than 60 seconds away (PLATFORM.md): a fix must not write one.
+    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 60):
+        raise fail(f"`fix.expiration-ttl` must be a whole number of seconds, at least 60 "
+                   f"(KV's minimum), found {ttl!r}", "fix", "expiration-ttl")
+    return FixOptions(expiration_ttl=None if ttl is None else int(ttl))
 
 
 def _check_selectors(selectors: tuple[str, ...], option: str, path: str | None,

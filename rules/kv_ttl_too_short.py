@@ -22,6 +22,12 @@ await env.CACHE.put(key, body, { expirationTtl: 60 });
 ```
 or keep short-lived data in memory or the Cache API.
 
+## Fix safety
+Unsafe: a number written at the call is raised to the floor (`expirationTtl: 30` becomes
+`60`, `cacheTtl: 10` becomes `30`). The call stops failing, which changes what the Worker
+does, and the data may be meant to live shorter than KV allows. A constant declared
+elsewhere is not changed: other code may use it.
+
 ## Known problems
 A TTL computed at run time (from a parameter, a var or a calculation on one) is not
 checked. `expiration` (an absolute time) is not checked.
@@ -35,8 +41,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.findings import Location, Rule, Severity, Violation
-from auditor.kv import kv_operations, option_value
+from auditor.facts import Expr
+from auditor.findings import Fix, Location, Rule, Severity, Violation
+from auditor.kv import KvOperation, kv_operations, option_value
 from auditor.program import Program
 from auditor.settings import Settings
 from auditor.values import Constant
@@ -63,7 +70,32 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             f"KV requires at least {MINIMUM[option]} seconds, so the call fails",
             binding=operation.binding,
             anchor=f"{operation.call.callee.text}:{option}:{seconds}",
+            fix=_fix(operation, option, value.value),
         )
+
+
+def _fix(operation: KvOperation, option: str, value: float) -> Fix | None:
+    """Raise a number written at the call itself (a keyword, or a property of the options
+    object literal) to the floor; a followed constant is someone else's to change."""
+    call = operation.call
+    written = [expr for keyword, expr in call.keywords if keyword == option]
+    position = 2 if operation.method == "put" else 1
+    options = call.args[position] if len(call.args) > position else None
+    if options is not None and options.kind == "object" and not any(p.spread for p in options.props):
+        written += [prop.value for prop in options.props if prop.key == option]
+    if len(written) != 1 or not _number(written[0], value):
+        return None
+    span, floor = written[0].span, MINIMUM[option]
+    return Fix(
+        message=f"raise {option} to {floor} seconds, KV's minimum: the call stops failing",
+        replacement=str(floor),
+        location=Location(operation.module.display, span.line, span.column, span.end_line, span.end_column),
+        applicability="unsafe",
+    )
+
+
+def _number(expr: Expr, value: float) -> bool:
+    return expr.kind == "literal" and not isinstance(expr.value, bool) and expr.value == value
 
 
 RULE = Rule(
