@@ -345,6 +345,10 @@ def constant_key(program: Program, expr: Expr | None, scope: Scope, depth: int =
                 return value
             parts += [expr.strings[index], value]
         return "".join(parts) + expr.strings[-1]
+    if expr.kind == "binary" and expr.operator in ("??", "||", "or") and len(expr.args) == 2:
+        # `x ?? "AAPL"` is a default: the key is constant only when the left side is.
+        first = constant_key(program, expr.args[0], scope, depth + 1)
+        return first if isinstance(first, str) and first else None
     if expr.kind == "binary" and expr.operator == "+" and len(expr.args) == 2:
         left, right = (constant_key(program, a, scope, depth + 1) for a in expr.args)
         if isinstance(left, str) and isinstance(right, str):
