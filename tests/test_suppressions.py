@@ -166,7 +166,8 @@ def test_a_bad_directive_exits_2_with_file_and_line(tmp_path: Path, comment: str
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
 
 
-def test_a_bad_directive_in_toml_names_the_config_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_directive_in_toml_names_the_config_line(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     config = WRANGLER + "# workers-audit-ignore[CF999]: nope\n"
     root = worker(tmp_path, "", config)
     monkeypatch.chdir(root)
