@@ -59,6 +59,18 @@ def main() -> None:
                  *timed(command("-m", "auditor", "estimate", "examples/cache-heavy"), runs)))
     rows.append(("workers-audit report examples/cache-heavy",
                  *timed(command("-m", "auditor", "report", "examples/cache-heavy"), runs)))
+    # What the pre-commit hook runs when one source file of a Worker is staged.
+    rows.append(("check --changed-files (hook), cache-heavy file",
+                 *timed(command("-m", "auditor", "check", "--changed-files",
+                                "examples/cache-heavy/src/index.ts"), runs)))
+    rows.append(("check --format sarif examples/cache-heavy",
+                 *timed(command("-m", "auditor", "check", "--format", "sarif",
+                                "examples/cache-heavy"), runs)))
+    rows.append(("check --diff --unsafe-fixes examples/quote-cache",
+                 *timed(command("-m", "auditor", "check", "--diff", "--unsafe-fixes",
+                                "examples/quote-cache"), runs)))
+    rows.append(("diff --base HEAD examples/cache-heavy",
+                 *timed(command("-m", "auditor", "diff", "--base", "HEAD", "examples/cache-heavy"), runs)))
 
     from auditor.config.jsonc import read_jsonc
     from auditor.config.load import load_config
