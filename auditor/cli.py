@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 if TYPE_CHECKING:
+    from auditor.baseline import Baseline
     from auditor.findings import Result
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -44,19 +45,29 @@ _color = click.option("--color", type=click.Choice(["auto", "always", "never"]),
                       show_default=True)
 
 
-def _audit(paths: tuple[Path, ...], config: Path | None, overrides: dict[str, Any],
-           estimate: bool = False, baseline: Path | None = None) -> Result:
-    """Audit the Workers under `paths`; bad input ends the run with exit status 2."""
+def _load_baseline(path: Path | None) -> Baseline | None:
+    """The `--baseline` file; one that is missing or not a baseline ends the run (exit 2)."""
+    if path is None:
+        return None
     from auditor.baseline import Baseline, BaselineError
+
+    try:
+        return Baseline.load(path)
+    except BaselineError as error:
+        _fail(str(error))
+
+
+def _audit(paths: tuple[Path, ...], config: Path | None, overrides: dict[str, Any],
+           estimate: bool = False, baseline: Baseline | None = None) -> Result:
+    """Audit the Workers under `paths`; bad input ends the run with exit status 2."""
     from auditor.engine import EstimateCrashed, RuleCrashed, UsageError, audit
     from auditor.settings import SettingsError
     from auditor.suppressions import SuppressionError
 
     try:
-        known = Baseline.load(baseline) if baseline is not None else None
         result = audit(paths or (Path("."),), overrides, config=config, estimate=estimate,
-                       baseline=known)
-    except (UsageError, SettingsError, SuppressionError, BaselineError) as error:
+                       baseline=baseline)
+    except (UsageError, SettingsError, SuppressionError) as error:
         _fail(str(error))
     except EstimateCrashed as error:
         cause = error.__cause__
@@ -154,14 +165,13 @@ def check(paths: tuple[Path, ...], config: Path | None, environment: str | None,
         if not paths:
             sys.exit(EXIT_CLEAN)
     overrides = _rule_overrides(fail_on, select, ignore, plan, environment)
-    result = _audit(paths, config, overrides, baseline=baseline)
+    known = _load_baseline(baseline)
+    result = _audit(paths, config, overrides, baseline=known)
     if fix or diff or unsafe_fixes:
         from auditor import fix as fixer
-        from auditor.baseline import Baseline
         from auditor.engine import audit
         from auditor.formatters.text_format import fix_summary
 
-        known = Baseline.load(baseline) if baseline is not None else None
         mode = "diff" if diff else "fix" if fix else "report"
         result, outcome = fixer.run(
             result, lambda overlay: audit(paths or (Path("."),), overrides, config=config,

@@ -49,11 +49,11 @@ def fingerprint(rule: str, path: str, violation: Violation, site: str = "") -> s
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def site_code(text: str, location: Location) -> str:
+def site_code(lines: list[str], location: Location) -> str:
     """The code a finding points at, without whitespace and up to the end of a call's first
     argument: reformatting or moving the call, or editing its other arguments (adding a TTL),
-    leave the fingerprint alone; changing the callee or the key makes a new one."""
-    lines = text.splitlines()
+    leave the fingerprint alone; changing the callee or the key makes a new one. `lines` are
+    the file's lines."""
     if not 1 <= location.line <= len(lines):
         return ""
     end_line = min(location.end_line or location.line, len(lines))
@@ -215,13 +215,17 @@ class _Sites:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.texts = {source.display: source.source for source in program.sources}
+        self._lines: dict[str, list[str]] = {}  # decoded once per file, not per finding
         self._scopes: dict[str, list[tuple[Span, str]]] | None = None
 
     def identity(self, location: Location) -> str:
         raw = self.texts.get(location.path)
         if raw is None:
             return ""
-        return f"{self._scope(location)}\0{site_code(raw.decode('utf-8', 'replace'), location)}"
+        lines = self._lines.get(location.path)
+        if lines is None:
+            lines = self._lines[location.path] = raw.decode("utf-8", "replace").splitlines()
+        return f"{self._scope(location)}\0{site_code(lines, location)}"
 
     def _scope(self, location: Location) -> str:
         if self._scopes is None:

@@ -55,6 +55,10 @@ class Fix:
     location: Location
     applicability: str = "safe"
 
+    def offered(self, unsafe: bool) -> bool:
+        """Whether a run offers it: a safe fix always, an unsafe one with `--unsafe-fixes`."""
+        return self.applicability == "safe" or (unsafe and self.applicability == "unsafe")
+
 
 @dataclass(frozen=True)
 class Violation:

@@ -16,17 +16,11 @@ from pathlib import Path
 
 from auditor.findings import Finding, Fix, FixSummary, Location, Result
 
-SAFE, UNSAFE = "safe", "unsafe"
 # Ruff loops until nothing is left to fix; here a second pass only picks up fixes that
 # overlapped one applied in the pass before, so a few passes are plenty.
 MAX_PASSES = 3
 
 Rerun = Callable[[Mapping[Path, bytes]], Result]
-
-
-def applicable(fix: Fix | None, unsafe: bool) -> bool:
-    """Whether this run offers the fix: safe ones always, unsafe ones with `--unsafe-fixes`."""
-    return fix is not None and (fix.applicability == SAFE or (unsafe and fix.applicability == UNSAFE))
 
 
 # -- positions ---------------------------------------------------------------------------
@@ -154,7 +148,7 @@ def _edits(result: Result, base: Path, current: Mapping[Path, bytes],
     for finding in result.findings:
         proposed = finding.fix
         # A fix edits the file its finding is in; one that reaches elsewhere is not mechanical.
-        if proposed is not None and applicable(proposed, unsafe) \
+        if proposed is not None and proposed.offered(unsafe) \
                 and proposed.location.path == finding.location.path and finding.location.path not in rejected:
             by_path.setdefault(finding.location.path, []).append((proposed, finding))
     edits = {}

@@ -38,8 +38,7 @@ def render(result: Result, colour: bool = False, **_: object) -> str:
 
 
 def _offered(finding: Finding, unsafe: bool) -> bool:
-    fix = finding.fix
-    return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
+    return finding.fix is not None and finding.fix.offered(unsafe)
 
 
 def fix_summary(result: Result) -> list[str]:
