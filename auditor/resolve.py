@@ -103,7 +103,9 @@ def base_type(text: str | None) -> str | None:
 class Resolver:
     def __init__(self, program: Program) -> None:
         self.program = program
-        self._memo: dict[tuple[int, Scope], Value] = {}
+        # Keyed by id(expr); the entry holds the expression too, so that an id is never
+        # reused by a later expression while its entry is here.
+        self._memo: dict[tuple[int, Scope], tuple[Expr, Value]] = {}
         self._callers: dict[tuple[str, str], list[tuple[Module, Call]]] | None = None
         self._binding_kinds = self._declared_bindings()
         self._env_types = self._env_type_members()
@@ -182,10 +184,10 @@ class Resolver:
             return Unknown("too deep")
         key = (id(expr), scope)
         if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = Unknown("cycle")
+            return self._memo[key][1]
+        self._memo[key] = (expr, Unknown("cycle"))
         value = self._resolve(expr, scope, depth + 1)
-        self._memo[key] = value
+        self._memo[key] = (expr, value)
         return value
 
     def _resolve(self, expr: Expr, scope: Scope, depth: int) -> Value:

@@ -76,3 +76,17 @@ def test_env_and_instances() -> None:
     assert isinstance(dal, Instance) and dal.name == "DataAccessLayer"
     write = program.resolver.member(dal, "write", 0)
     assert isinstance(write, FunctionRef) and write.function == "DataAccessLayer.write"
+
+
+def test_short_lived_expressions_do_not_share_answers() -> None:
+    """The resolver memoises by id(expr): an expression built, resolved and dropped
+    must not hand its answer to the next one CPython puts at the same address."""
+    program = program_for("kv_put_missing_ttl/data_access_layer")
+    module = program.modules["src/index.ts"]
+    scope = Scope(module.key, module.functions["default.fetch"].id)
+    from auditor.facts import Expr, Span
+
+    for _ in range(50):
+        assert program.resolver.resolve(Expr("name", Span(1, 1, 1, 1), name="env"), scope) == WorkerEnv()
+        dal = program.resolver.resolve(Expr("name", Span(1, 1, 1, 1), name="dal"), scope)
+        assert isinstance(dal, Instance) and dal.name == "DataAccessLayer", dal
