@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -137,6 +139,28 @@ def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | No
     """Audit every Worker root under `paths` (or the one `config` names); with `estimate`,
     also estimate each Worker's daily operations and cost. `overlay` maps resolved paths to
     contents that stand in for the files on disk; `baseline` holds findings already known."""
+    with _cycle_collector_paused():
+        return _audit(paths, overrides, config, base, estimate, overlay, baseline)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """An audit builds millions of small acyclic objects (facts, values); the cyclic
+    collector rescanning them took 40% of a large Worker's check (11.6 s -> 6.5 s on
+    160 files, 65k lines, for 11% more memory: benchmarks/bench.py). Reference
+    counting still frees everything; the collector runs again when the audit is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | None,
+           base: Path | None, estimate: bool, overlay: Mapping[Path, bytes] | None,
+           baseline: Baseline | None) -> Result:
     from auditor.config.load import ConfigUnreadable, load_config
     from auditor.rules import BY_CODE, selected
 
