@@ -39,6 +39,47 @@ def big_config(bindings: int, environments: int) -> dict[str, object]:
             "triggers": {"crons": ["0 * * * *", "*/5 * * * *"]}, "env": env}
 
 
+def big_worker(directory: Path, modules: int, helpers: int = 40) -> int:
+    """A Worker with one route per module and `helpers` small KV-reading functions in each,
+    the shape of a large router-style Worker; returns its number of source lines."""
+    (directory / "src").mkdir(parents=True)
+    (directory / "wrangler.toml").write_text(
+        'name = "big"\nmain = "src/index.ts"\n'
+        'kv_namespaces = [{ binding = "CACHE", id = "0123456789abcdef0123456789abcdef" }]\n')
+    imports = "".join(f'import {{ handle{i} }} from "./m{i}";\n' for i in range(modules))
+    routes = "".join(f'    if (url.pathname === "/r{i}") return handle{i}(request, env);\n'
+                     for i in range(modules))
+    index = (f"{imports}export interface Env {{ CACHE: KVNamespace }}\n"
+             "export default {\n  async fetch(request: Request, env: Env): Promise<Response> {\n"
+             f"    const url = new URL(request.url);\n{routes}"
+             '    return new Response("not found", { status: 404 });\n  },\n};\n')
+    (directory / "src" / "index.ts").write_text(index)
+    lines = index.count("\n")
+    for i in range(modules):
+        text = "".join(f"""
+export async function helper{i}_{j}(env: {{ CACHE: KVNamespace }}, id: string): Promise<string | null> {{
+  const key = `k{i}_{j}:${{id}}`;
+  const value = await env.CACHE.get(key);
+  if (value !== null) {{
+    return value.toUpperCase();
+  }}
+  const items: string[] = [];
+  for (let n = 0; n < 3; n++) {{ items.push(String(n * {j})); }}
+  return items.join(",");
+}}
+""" for j in range(helpers)) + f"""
+export async function handle{i}(request: Request, env: {{ CACHE: KVNamespace }}): Promise<Response> {{
+  const id = new URL(request.url).searchParams.get("id") ?? "x";
+  const value = await helper{i}_0(env, id);
+  await env.CACHE.put(`seen:{i}:${{id}}`, "1", {{ expirationTtl: 60 }});
+  return new Response(value);
+}}
+"""
+        (directory / "src" / f"m{i}.ts").write_text(text)
+        lines += text.count("\n")
+    return lines
+
+
 def main() -> None:
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 10
     python = sys.executable
@@ -101,6 +142,17 @@ def main() -> None:
         (Path(scratch) / "wrangler.toml").write_bytes(toml_text)
         rows.append(("check of the big TOML Worker, in process",
                      *timed(lambda: audit([Path(scratch)], {"fail_on": "never"}), runs)))
+
+    # A large router-style Worker: what the hook costs when the project is big.
+    with tempfile.TemporaryDirectory() as scratch:
+        big = Path(scratch) / "big"
+        lines = big_worker(big, modules=80)
+        few = min(runs, 3)
+        rows.append((f"check of a generated Worker, 81 files, {lines:,} lines",
+                     *timed(command("-m", "auditor", "check", str(big)), few)))
+        rows.append(("  the same, --changed-files one module (hook)",
+                     *timed(command("-m", "auditor", "check", "--changed-files",
+                                    str(big / "src" / "m3.ts")), few)))
 
     width = max(len(name) for name, _, _ in rows)
     print(f"{'measurement':<{width}}  median ms  best ms   ({runs} runs, {sys.version.split()[0]})")
