@@ -140,6 +140,12 @@ class FixSummary:
     rejected: tuple[tuple[str, str], ...] = ()  # (path, why): fixes that failed verification
     notes: tuple[str, ...] = ()  # how to turn on fixes that are off
 
+    def offers(self, finding: Finding) -> bool:
+        """Whether `--fix` would fix this finding: its fix is on offer in this run and its
+        file's fixes were not refused by verification."""
+        return finding.fix is not None and finding.fix.offered(self.unsafe) \
+            and all(path != finding.location.path for path, _ in self.rejected)
+
 
 @dataclass
 class Result:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.findings import Finding, Result, Severity
+from auditor.findings import Result, Severity
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -27,7 +27,7 @@ def render(result: Result, colour: bool = False, **_: object) -> str:
     for finding in result.findings:
         where = f"{finding.location.path}:{finding.location.line}:{finding.location.column}"
         code = _paint(finding.rule, _COLOURS[finding.severity] + ";1", colour)
-        mark = " [*]" if _offered(finding, result.fixes.unsafe) else ""
+        mark = " [*]" if result.fixes.offers(finding) else ""
         lines.append(f"{_paint(where, '1', colour)}: {code}{mark} {finding.message}")
         for related in finding.related:
             lines.append(f"    {related.location.path}:{related.location.line}:"
@@ -37,17 +37,13 @@ def render(result: Result, colour: bool = False, **_: object) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _offered(finding: Finding, unsafe: bool) -> bool:
-    return finding.fix is not None and finding.fix.offered(unsafe)
-
-
 def fix_summary(result: Result) -> list[str]:
     """The summary line ("Found …", or "Would fix …" for `--diff`) with what was fixed and
     what can be, as Ruff words it; then the files whose fixes failed verification and how to
     turn on fixes that are off. One line, so that "Found" stays the last line of a plain run."""
     fixes = result.fixes
-    offered = sum(_offered(f, fixes.unsafe) for f in result.findings)
-    hidden = sum(f.fix is not None and not _offered(f, fixes.unsafe) for f in result.findings)
+    offered = sum(fixes.offers(f) for f in result.findings)
+    hidden = sum(f.fix is not None and not f.fix.offered(fixes.unsafe) for f in result.findings)
     total = len(result.findings)
     parts = []
     if fixes.mode == "diff":
