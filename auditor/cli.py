@@ -114,11 +114,11 @@ def _rule_overrides(fail_on: str | None, select: tuple[str, ...], ignore: tuple[
 
 
 def _changed(paths: tuple[Path, ...]) -> tuple[Path, ...]:
-    """Of the changed files pre-commit passes, those inside a Worker (deleted ones are gone)."""
-    from auditor.discover import discover
+    """The Workers the changed files pre-commit passes can change (deleted ones are gone)."""
+    from auditor.discover import changed_workers
 
     existing = [path for path in paths if path.is_file()]
-    return tuple(root.config for root in discover(existing))
+    return tuple(root.config for root in changed_workers(existing))
 
 
 @main.command()

@@ -94,6 +94,38 @@ def _walk(top: Path) -> Iterator[WorkerRoot]:
             yield WorkerRoot(directory, found)
 
 
+def workflows_home(directory: Path) -> Path | None:
+    """The nearest directory from `directory` up that holds `.github/workflows`, stopping at
+    the repository's top (where `.git` is): whose scheduled workflows the estimate reads."""
+    for current in (directory, *directory.parents):
+        if (current / ".github" / "workflows").is_dir():
+            return current
+        if (current / ".git").exists():
+            return None
+    return None
+
+
+def changed_workers(files: Iterable[Path]) -> list[WorkerRoot]:
+    """The Workers a commit's changed files can change: the one holding each file, and for
+    a GitHub workflow, every Worker below whose estimate reads that workflow's directory
+    (a monorepo's workflows sit at the top, above every Worker)."""
+    plain: list[Path] = []
+    roots: dict[Path, WorkerRoot] = {}
+    for path in files:
+        path = path.resolve()
+        if path.parent.name == "workflows" and path.parent.parent.name == ".github" \
+                and path.suffix in (".yml", ".yaml"):
+            home = path.parent.parent.parent
+            for root in _walk(home):
+                if workflows_home(root.directory) == home:
+                    roots.setdefault(root.directory, root)
+        else:
+            plain.append(path)
+    for root in discover(plain):
+        roots.setdefault(root.directory, root)
+    return sorted(roots.values(), key=lambda r: r.directory.as_posix())
+
+
 def discover(paths: Iterable[Path]) -> list[WorkerRoot]:
     """Worker roots for the given files and directories, each once, in a stable order.
 

@@ -328,3 +328,74 @@ def test_hook_is_skipped_when_nothing_it_reads_changed(hook_repo: HookRepo, tmp_
     run = hook_repo.pre_commit_run(repository)
     assert run.returncode == 0, run.stdout + run.stderr
     assert _hook_output(run) == ("Skipped", [])
+
+
+def test_hook_audits_the_workers_a_changed_workflow_feeds(hook_repo: HookRepo, tmp_path: Path) -> None:
+    # A monorepo's workflows sit at the top, above the Worker: a changed schedule changes
+    # the Worker's estimate, so the commit that changes it audits the Worker.
+    repository = _fresh_repository(hook_repo, tmp_path / "project", WORKER)
+    hook_repo.git(repository, "commit", "--quiet", "--no-verify", "--message", "a Worker")
+    _stage(hook_repo, repository, {".github/workflows/ping.yml": WORKFLOW_YML})
+
+    run = hook_repo.pre_commit_run(repository)
+    assert run.returncode == 1, run.stdout + run.stderr
+    status, printed = _hook_output(run)
+    assert status == "Failed"
+    assert _kv001(printed) == [KV001_LINE], printed
+
+
+WORKFLOW_YML = """\
+on:
+  schedule:
+    - cron: "0 * * * *"
+jobs:
+  ping:
+    runs-on: ubuntu-latest
+    steps:
+      - run: curl -fsS https://page-cache.example.workers.dev/
+"""
+
+
+def _monorepo(top: Path) -> None:
+    """Two Workers under a top with workflows, and a third under its own `.github`."""
+    files = {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        ".github/workflows/ping.yml": WORKFLOW_YML,
+        "workers/a/wrangler.toml": WRANGLER_TOML,
+        "workers/a/src/index.ts": INDEX_TS,
+        "workers/b/wrangler.toml": WRANGLER_TOML.replace("page-cache", "other"),
+        "workers/b/src/index.ts": FIXED_TS,
+        "apps/own/.github/workflows/own.yml": WORKFLOW_YML,
+        "apps/own/worker/wrangler.toml": WRANGLER_TOML.replace("page-cache", "own"),
+        "apps/own/worker/src/index.ts": INDEX_TS,
+    }
+    for name, text in files.items():
+        (top / name).parent.mkdir(parents=True, exist_ok=True)
+        (top / name).write_text(text, encoding="utf-8")
+
+
+def test_changed_workflow_selects_the_workers_whose_estimate_reads_it(tmp_path: Path) -> None:
+    from auditor.discover import changed_workers
+
+    _monorepo(tmp_path)
+    top = changed_workers([tmp_path / ".github/workflows/ping.yml"])
+    assert [r.directory.relative_to(tmp_path).as_posix() for r in top] == ["workers/a", "workers/b"]
+    own = changed_workers([tmp_path / "apps/own/.github/workflows/own.yml"])
+    assert [r.directory.relative_to(tmp_path).as_posix() for r in own] == ["apps/own/worker"]
+    # Any other file names the Worker that holds it, as before; a YAML file elsewhere, none.
+    mixed = changed_workers([tmp_path / "workers/b/src/index.ts", tmp_path / "workers/b/ci.yml"])
+    assert [r.directory.relative_to(tmp_path).as_posix() for r in mixed] == ["workers/b"]
+
+
+def test_check_changed_files_with_a_workflow_audits_the_workers_below(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    _monorepo(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--changed-files", ".github/workflows/ping.yml"])
+    assert result.exit_code == 1, result.output
+    assert "workers/a/src/index.ts" in result.output and "KV001" in result.output
+    assert "apps/own" not in result.output

@@ -185,7 +185,10 @@ class _Estimator:
 
     def _external(self, routes: list[RouteEntry]) -> None:
         """Routes an outside scheduler (a GitHub Actions `schedule`) calls."""
-        repository = _repository_root(self.program.directory)
+        from auditor.discover import workflows_home
+
+        directory = self.program.directory
+        repository = workflows_home(directory) if directory is not None else None
         if repository is None:
             return
         from auditor.workflows import external_schedules
@@ -437,19 +440,6 @@ def _settings_line(program: Program, settings: Settings, key: str) -> Location |
         if f'"{key}"' in line or f"'{key}'" in line:
             return Location(settings.source, number)
     return Location(settings.source, 1)
-
-
-def _repository_root(directory: Path | None) -> Path | None:
-    """The nearest directory above the Worker with `.github/workflows` (stopping at the
-    repository's top, where `.git` is)."""
-    current = directory
-    while current is not None:
-        if (current / ".github" / "workflows").is_dir():
-            return current
-        if (current / ".git").exists() or current.parent == current:
-            return None
-        current = current.parent
-    return None
 
 
 def _display_root(program: Program, repository: Path) -> str:
