@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from auditor.facts import Call, Expr
+from auditor.loops import ITERATION_METHODS
 from auditor.program import Module, Program
 from auditor.values import (
     Argument,
@@ -304,6 +305,35 @@ def listed_by(program: Program, expr: Expr | None, scope: Scope, depth: int = 0)
             if found is not None:
                 return found
     return None
+
+
+def per_key_collection(program: Program, op: KvOperation) -> tuple[Expr, Scope] | None:
+    """The collection an operation runs once per element of: a loop's iterable, or the
+    receiver of the map/forEach its callback is handed to."""
+    for loop in reversed(op.call.loops):
+        if loop.iterable is not None:
+            return loop.iterable, op.scope
+    module, function = op.module, op.module.functions.get(op.call.function or "")
+    while function is not None and function.kind in ("arrow", "expression", "lambda"):
+        holder = program.closure_calls.get((module.key, function.id))
+        if holder is None:
+            return None
+        module, call = holder
+        callee = call.callee
+        if callee.kind == "member" and callee.name in ITERATION_METHODS and callee.target is not None:
+            return callee.target, Scope(module.key, call.function)
+        for loop in reversed(call.loops):
+            if loop.iterable is not None:
+                return loop.iterable, Scope(module.key, call.function)
+        function = module.functions.get(call.function or "")
+    return None
+
+
+def swept_list(program: Program, op: KvOperation) -> Call | Expr | None:
+    """The KV `list` an operation runs once per listed key of (an expiry sweep's delete),
+    if it does."""
+    collection = per_key_collection(program, op)
+    return None if collection is None else listed_by(program, *collection)
 
 
 def filtered_by_age(program: Program, expr: Expr | None, scope: Scope, depth: int = 0) -> bool:

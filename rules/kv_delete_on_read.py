@@ -5,7 +5,8 @@ Reports a KV `delete` on the read path: in a function that reads the same namesp
 delete runs when a comparison with the clock (`Date.now()`, `new Date()`, `time.time()`,
 directly or in a helper such as `isExpired(entry)`) says the value is too old. A delete
 that consumes a one-time token, a version check, or a delete that runs only while the
-value is fresh is not an age test and is not reported.
+value is fresh is not an age test and is not reported. A delete that runs once per key of
+a KV `list` is an expiry sweep: KV101 reports it, and this rule does not report it again.
 
 ## Why is this bad?
 The code re-implements expiry by hand: every stale read costs a billed delete (1,000 a day
@@ -38,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.findings import Rule, Severity, Violation
-from auditor.kv import kv_operations, volatile_source
+from auditor.kv import kv_operations, swept_list, volatile_source
 from auditor.program import Program
 from auditor.settings import Settings
 
@@ -59,7 +60,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             continue
         test = next((c for c in op.call.conditions if c.kind in WHEN_TRUE and c.test is not None
                      and volatile_source(program, c.test, op.scope)), None)
-        if test is None or test.test is None:
+        if test is None or test.test is None or swept_list(program, op) is not None:
             continue
         span = op.call.span
         yield Violation(

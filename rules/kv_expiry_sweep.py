@@ -43,18 +43,16 @@ from collections.abc import Iterator
 
 from auditor.callgraph import reached_from
 from auditor.findings import Related, Rule, Severity, Violation
-from auditor.kv import KvOperation, filtered_by_age, kv_operations, listed_by, volatile_source
-from auditor.loops import ITERATION_METHODS
+from auditor.kv import filtered_by_age, kv_operations, listed_by, per_key_collection, volatile_source
 from auditor.program import Program
 from auditor.settings import Settings
-from auditor.values import Scope
 
 
 def check(program: Program, settings: Settings) -> Iterator[Violation]:
     for op in kv_operations(program):
         if op.method != "delete":
             continue
-        collection = _collection(program, op)
+        collection = per_key_collection(program, op)
         if collection is None:
             continue
         expr, scope = collection
@@ -77,28 +75,6 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
                              "the keys come from this list"),),
             anchor=f"{op.call.callee.text}:sweep",
         )
-
-
-def _collection(program: Program, op: KvOperation) -> tuple[object, Scope] | None:
-    """The collection the delete runs once per element of: a loop's iterable, or the
-    receiver of the map/forEach the delete's callback is handed to."""
-    for loop in reversed(op.call.loops):
-        if loop.iterable is not None:
-            return loop.iterable, op.scope
-    module, function = op.module, op.module.functions.get(op.call.function or "")
-    while function is not None and function.kind in ("arrow", "expression", "lambda"):
-        holder = program.closure_calls.get((module.key, function.id))
-        if holder is None:
-            return None
-        module, call = holder
-        callee = call.callee
-        if callee.kind == "member" and callee.name in ITERATION_METHODS and callee.target is not None:
-            return callee.target, Scope(module.key, call.function)
-        for loop in reversed(call.loops):
-            if loop.iterable is not None:
-                return loop.iterable, Scope(module.key, call.function)
-        function = module.functions.get(call.function or "")
-    return None
 
 
 RULE = Rule(
