@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
+from auditor.callgraph import reached_from
 from auditor.facts import Call, Expr
 from auditor.loops import ITERATION_METHODS
 from auditor.program import Module, Program
@@ -329,11 +330,33 @@ def per_key_collection(program: Program, op: KvOperation) -> tuple[Expr, Scope] 
     return None
 
 
-def swept_list(program: Program, op: KvOperation) -> Call | Expr | None:
-    """The KV `list` an operation runs once per listed key of (an expiry sweep's delete),
-    if it does."""
+@dataclass(frozen=True)
+class Sweep:
+    """A delete run once per listed key that emulates expiry (KV101): `source` is the list."""
+
+    source: Call | Expr
+    aged: bool  # decided by an age test; else unconditional in a scheduled handler
+
+
+def expiry_sweep(program: Program, op: KvOperation) -> Sweep | None:
+    """The sweep a KV delete is part of: it runs once per key of a KV `list`, and an age
+    test decides it or it runs every time from a scheduled handler. A purge on request
+    (no age test) is an invalidation, not a sweep. KV201 and KV102 leave these to KV101."""
+    if op.method != "delete":
+        return None
     collection = per_key_collection(program, op)
-    return None if collection is None else listed_by(program, *collection)
+    if collection is None:
+        return None
+    expr, scope = collection
+    source = listed_by(program, expr, scope)
+    if source is None:
+        return None
+    aged = filtered_by_age(program, expr, scope) or any(
+        volatile_source(program, c.test, op.scope) for c in op.call.conditions if c.test is not None)
+    if not aged and (op.call.conditions
+                     or not reached_from(program, op.module, op.call.function, "schedule")):
+        return None
+    return Sweep(source, aged)
 
 
 def filtered_by_age(program: Program, expr: Expr | None, scope: Scope, depth: int = 0) -> bool:

@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.findings import Rule, Severity, Violation
-from auditor.kv import kv_operations, swept_list, volatile_source
+from auditor.kv import expiry_sweep, kv_operations, volatile_source
 from auditor.program import Program
 from auditor.settings import Settings
 
@@ -60,7 +60,7 @@ def check(program: Program, settings: Settings) -> Iterator[Violation]:
             continue
         test = next((c for c in op.call.conditions if c.kind in WHEN_TRUE and c.test is not None
                      and volatile_source(program, c.test, op.scope)), None)
-        if test is None or test.test is None or swept_list(program, op) is not None:
+        if test is None or test.test is None or expiry_sweep(program, op) is not None:
             continue
         span = op.call.span
         yield Violation(

@@ -41,37 +41,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.callgraph import reached_from
 from auditor.findings import Related, Rule, Severity, Violation
-from auditor.kv import filtered_by_age, kv_operations, listed_by, per_key_collection, volatile_source
+from auditor.kv import expiry_sweep, kv_operations
 from auditor.program import Program
 from auditor.settings import Settings
 
 
 def check(program: Program, settings: Settings) -> Iterator[Violation]:
     for op in kv_operations(program):
-        if op.method != "delete":
-            continue
-        collection = per_key_collection(program, op)
-        if collection is None:
-            continue
-        expr, scope = collection
-        source = listed_by(program, expr, scope)
-        if source is None:
-            continue
-        aged = filtered_by_age(program, expr, scope) or any(
-            volatile_source(program, c.test, op.scope) for c in op.call.conditions if c.test is not None)
-        scheduled = reached_from(program, op.module, op.call.function, "schedule")
-        if not aged and (op.call.conditions or not scheduled):
+        sweep = expiry_sweep(program, op)
+        if sweep is None:
             continue
         span = op.call.span
-        why = "after an age test" if aged else "every run of a scheduled handler"
+        why = "after an age test" if sweep.aged else "every run of a scheduled handler"
         yield Violation(
             op.module.location(span),
             f"expiry sweep on `{op.binding or 'KV'}`: listed keys are deleted one by one {why}; "
             "each list and delete is billed, while expirationTtl expires keys for free",
             binding=op.binding,
-            related=(Related(op.module.location(source.span),
+            related=(Related(op.module.location(sweep.source.span),
                              "the keys come from this list"),),
             anchor=f"{op.call.callee.text}:sweep",
         )

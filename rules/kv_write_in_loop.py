@@ -5,7 +5,8 @@ Reports a KV `put` or `delete` that runs once per iteration of a loop: inside a 
 `while` or `do` body, in a callback of `forEach`/`map`/… (and so in
 `Promise.all(items.map(…))`), in a Python comprehension, or in a closure such as
 `retry(() => env.KV.put(…))` written inside one. A call, inside a loop, of a function that
-writes to KV is reported at that call, naming the function.
+writes to KV is reported at that call, naming the function. The delete of an expiry sweep
+(a delete per listed key after an age test) is KV101's, and is not reported again here.
 
 ## Why is this bad?
 Every put and every delete is billed, and the loop bound multiplies them: 200 symbols
@@ -40,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.findings import Rule, Severity, Violation
-from auditor.kv import kv_operations
+from auditor.kv import expiry_sweep, kv_operations
 from auditor.loops import in_loop, writers
 from auditor.program import Program
 from auditor.settings import Settings
@@ -52,7 +53,7 @@ WRITES = frozenset({"put", "delete"})
 def check(program: Program, settings: Settings) -> Iterator[Violation]:
     operations = [op for op in kv_operations(program) if op.method in WRITES]
     for op in operations:
-        if in_loop(program, op.module, op.call):
+        if in_loop(program, op.module, op.call) and expiry_sweep(program, op) is None:
             span = op.call.span
             yield Violation(
                 op.module.location(span),
