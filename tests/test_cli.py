@@ -120,6 +120,22 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
     assert document["workers"][0]["environments"] == [""]
 
 
+def test_json_errors_say_where_as_the_text_does(tmp_path: Path) -> None:
+    import jsonschema
+
+    root = worker(tmp_path, 'name = "w"\nmain = "src/index.ts"\n')
+    (root / "src").mkdir()
+    (root / "src" / "index.ts").write_text(
+        "export default {\n  async fetch() {\n    const x = ;\n  },\n};\n", encoding="utf-8")
+    _, out, _ = run("check", "--format", "json", str(root))
+    document = json.loads(out)
+    jsonschema.validate(document, SCHEMA)
+    (error,) = document["errors"]
+    _, text, _ = run("check", str(root))
+    assert f"{error['path']}:{error['line']}:{error['column']}: error {error['message']}" in text
+    assert (error["line"], error["column"]) == (3, 13)  # the `=` tree-sitter cannot place
+
+
 def test_json_paths_are_relative_to_the_working_directory() -> None:
     _, out, _ = run("check", "--format", "json", "examples/quote-cache", cwd=REPO)
     document = json.loads(out)

@@ -65,7 +65,8 @@ def as_dict(result: Result) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in result.findings],
         # The single Worker's estimate; with several, each is under its `workers` item.
         "estimate": next(iter(estimates.values())) if len(estimates) == 1 else None,
-        "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
+        "errors": [{"path": e.path, "line": e.line, "column": e.column, "message": e.message}
+                   for e in result.errors],
         # What inline comments suppressed, with their reasons: a review of the suppressions.
         "suppressed": [
             {"finding": finding_dict(finding),
