@@ -125,7 +125,8 @@ def _changed(paths: tuple[Path, ...]) -> tuple[Path, ...]:
 @_paths
 @_config
 @_env
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+@click.option("--format", "output_format",
+              type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
               default="text", show_default=True)
 @_output
 @_fail_on

@@ -7,7 +7,7 @@ from importlib import import_module
 
 from auditor.findings import Result
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 ESTIMATE_FORMATS = ("text", "json", "markdown")
 
 

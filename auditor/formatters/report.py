@@ -34,7 +34,10 @@ Template context:
 
 Filters: `num` (1,440), `rng` ({min, max} as "0-2" with an en dash), `usd` ("$5.00" or a range), `price`
 (a price per million: "$0.50", "$0.001"), `cell`
-(escapes `|` for a table cell), `label` ("kv.writes" as "KV writes").
+(escapes `|` for a table cell), `label` ("kv.writes" as "KV writes"); for text that must not be
+read as Markdown: `message` (a message: its `code` spans stay code, the rest is literal), `text`
+(all literal), `code` (a code span; `message` and `code` take `cell=True` in a table cell) and
+`html` (inside an HTML block such as `<summary>`); see `auditor/formatters/markdown_format.py`.
 """
 
 from __future__ import annotations
@@ -229,6 +232,8 @@ def _number(value: object) -> str:
 def _environment(search: Path | None) -> jinja2.Environment:
     import jinja2
 
+    from auditor.formatters.markdown_format import code_span, escape_html, escape_message, escape_text
+
     loaders: list[jinja2.BaseLoader] = []
     if search is not None:
         loaders.append(jinja2.FileSystemLoader(str(search)))
@@ -238,7 +243,8 @@ def _environment(search: Path | None) -> jinja2.Environment:
                              autoescape=False, keep_trailing_newline=True, trim_blocks=True,
                              lstrip_blocks=True)
     env.filters.update(num=_number, rng=fmt_range, usd=fmt_usd, price=price, cell=_cell,
-                       label=lambda category: LABELS.get(category, category))
+                       label=lambda category: LABELS.get(category, category),
+                       message=escape_message, text=escape_text, code=code_span, html=escape_html)
     return env
 
 
