@@ -10,6 +10,7 @@ import click
 
 if TYPE_CHECKING:
     from auditor.baseline import Baseline
+    from auditor.cache import FactsCache
     from auditor.findings import Result
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -43,6 +44,21 @@ _plan = click.option("--plan", type=click.Choice(["free", "paid"]),
                      help="Which plan's limits and prices apply [default: free].")
 _color = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
                       show_default=True)
+_no_cache = click.option("--no-cache", is_flag=True,
+                         help="Parse every source file: neither read nor write the cache of parsed "
+                              "files (WORKERS_AUDIT_CACHE_DIR, else ~/.cache/workers-audit).")
+
+
+def _facts_cache(no_cache: bool) -> FactsCache | None:
+    """The cache of parsed files where the environment puts it, unless `--no-cache`."""
+    if no_cache:
+        return None
+    import os
+
+    from auditor.cache import FactsCache, default_directory
+
+    directory = default_directory(os.environ)
+    return FactsCache(directory) if directory is not None else None
 
 
 def _load_baseline(path: Path | None) -> Baseline | None:
@@ -58,7 +74,8 @@ def _load_baseline(path: Path | None) -> Baseline | None:
 
 
 def _audit(paths: tuple[Path, ...], config: Path | None, overrides: dict[str, Any],
-           estimate: bool = False, baseline: Baseline | None = None) -> Result:
+           estimate: bool = False, baseline: Baseline | None = None,
+           cache: FactsCache | None = None) -> Result:
     """Audit the Workers under `paths`; bad input ends the run with exit status 2."""
     from auditor.engine import EstimateCrashed, RuleCrashed, UsageError, audit
     from auditor.settings import SettingsError
@@ -66,7 +83,7 @@ def _audit(paths: tuple[Path, ...], config: Path | None, overrides: dict[str, An
 
     try:
         result = audit(paths or (Path("."),), overrides, config=config, estimate=estimate,
-                       baseline=baseline)
+                       baseline=baseline, cache=cache)
     except (UsageError, SettingsError, SuppressionError) as error:
         _fail(str(error))
     except EstimateCrashed as error:
@@ -148,11 +165,12 @@ def _changed(paths: tuple[Path, ...]) -> tuple[Path, ...]:
               help="Print the fixes as a unified diff instead of writing them; exit 1 when there "
                    "is something to fix.")
 @_color
+@_no_cache
 def check(paths: tuple[Path, ...], config: Path | None, environment: str | None,
           output_format: str, output: Path | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], plan: str | None,
           baseline: Path | None, changed_files: bool, fix: bool, unsafe_fixes: bool, diff: bool,
-          color: str) -> None:
+          color: str, no_cache: bool) -> None:
     """Report findings for the Workers under PATH (default: the current directory).
 
     Exit status: 0 nothing at or above the fail level, 1 findings at or above it,
@@ -167,7 +185,8 @@ def check(paths: tuple[Path, ...], config: Path | None, environment: str | None,
             sys.exit(EXIT_CLEAN)
     overrides = _rule_overrides(fail_on, select, ignore, plan, environment)
     known = _load_baseline(baseline)
-    result = _audit(paths, config, overrides, baseline=known)
+    cache = _facts_cache(no_cache)
+    result = _audit(paths, config, overrides, baseline=known, cache=cache)
     if fix or diff or unsafe_fixes:
         from auditor import fix as fixer
         from auditor.engine import audit
@@ -176,7 +195,7 @@ def check(paths: tuple[Path, ...], config: Path | None, environment: str | None,
         mode = "diff" if diff else "fix" if fix else "report"
         result, outcome = fixer.run(
             result, lambda overlay: audit(paths or (Path("."),), overrides, config=config,
-                                          baseline=known, overlay=overlay),
+                                          baseline=known, overlay=overlay, cache=cache),
             Path.cwd(), unsafe_fixes, mode)
         summary = fix_summary(result) if outcome is not None and (diff or output_format != "text") else []
         if summary:
@@ -200,8 +219,10 @@ def check(paths: tuple[Path, ...], config: Path | None, environment: str | None,
 @_output
 @_plan
 @_color
+@_no_cache
 def estimate(paths: tuple[Path, ...], config: Path | None, environment: str | None,
-             output_format: str, output: Path | None, plan: str | None, color: str) -> None:
+             output_format: str, output: Path | None, plan: str | None, color: str,
+             no_cache: bool) -> None:
     """Estimate daily KV and Durable Object operations and the monthly cost of the Workers
     under PATH, per operation site and trigger, with every assumption stated.
 
@@ -210,7 +231,8 @@ def estimate(paths: tuple[Path, ...], config: Path | None, environment: str | No
     """
     from auditor.formatters import estimate_formatter
 
-    result = _audit(paths, config, {"plan": plan, "environment": environment}, estimate=True)
+    result = _audit(paths, config, {"plan": plan, "environment": environment}, estimate=True,
+                    cache=_facts_cache(no_cache))
     colour = _colour(color, output)
     _emit(estimate_formatter(output_format)(result, colour=colour), output, colour)
     sys.exit(EXIT_ERROR if result.unreadable else EXIT_CLEAN)
@@ -224,8 +246,9 @@ def estimate(paths: tuple[Path, ...], config: Path | None, environment: str | No
 @_output
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="Render this jinja2 template instead of the built-in report.")
+@_no_cache
 def report(paths: tuple[Path, ...], config: Path | None, environment: str | None, plan: str | None,
-           output: Path | None, template: Path | None) -> None:
+           output: Path | None, template: Path | None, no_cache: bool) -> None:
     """Write a Markdown audit report of the Workers under PATH: findings with code excerpts,
     recommendations and savings, the estimate, the cost per plan and the limits it breaks.
 
@@ -234,7 +257,8 @@ def report(paths: tuple[Path, ...], config: Path | None, environment: str | None
     """
     from auditor.formatters.report import TemplateProblem, render_report
 
-    result = _audit(paths, config, {"plan": plan, "environment": environment}, estimate=True)
+    result = _audit(paths, config, {"plan": plan, "environment": environment}, estimate=True,
+                    cache=_facts_cache(no_cache))
     try:
         text = render_report(result, template)
     except TemplateProblem as problem:
@@ -253,9 +277,10 @@ def report(paths: tuple[Path, ...], config: Path | None, environment: str | None
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("workers-audit-baseline.json"), show_default=True,
               help="The baseline file to write.")
+@_no_cache
 def write_baseline(paths: tuple[Path, ...], config: Path | None, environment: str | None,
                    select: tuple[str, ...], ignore: tuple[str, ...], plan: str | None,
-                   output: Path) -> None:
+                   output: Path, no_cache: bool) -> None:
     """Record the current findings of the Workers under PATH in a baseline file, so that
     `check --baseline FILE` fails only on findings made after it.
 
@@ -265,7 +290,7 @@ def write_baseline(paths: tuple[Path, ...], config: Path | None, environment: st
     from auditor.baseline import dumps
 
     overrides = _rule_overrides(None, select, ignore, plan, environment)
-    result = _audit(paths, config, overrides)
+    result = _audit(paths, config, overrides, cache=_facts_cache(no_cache))
     if result.unreadable:
         _fail("a configuration could not be read; fix it before writing a baseline")
     _emit(dumps(result.findings), output)
@@ -325,10 +350,11 @@ def _increases(_context: click.Context, _parameter: click.Parameter,
               help="Exit 1 when the change raises METRIC (listed above) by more than N; N=0: any "
                    "increase. Repeatable.")
 @_color
+@_no_cache
 def diff_command(paths: tuple[Path, ...], ref: str, config: Path | None, environment: str | None,
                  output_format: str, output: Path | None, fail_on: str | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], plan: str | None,
-                 increases: tuple[Any, ...], color: str) -> None:
+                 increases: tuple[Any, ...], color: str, no_cache: bool) -> None:
     """Compare the Workers under PATH in the working tree with the base of a pull request:
     new and fixed findings, and the change in estimated daily operations and monthly cost.
     The default output is a Markdown comment for the pull request.
@@ -351,7 +377,7 @@ def diff_command(paths: tuple[Path, ...], ref: str, config: Path | None, environ
 
     overrides = _rule_overrides(fail_on, select, ignore, plan, environment)
     try:
-        compared = run(ref, paths, config, overrides, increases)
+        compared = run(ref, paths, config, overrides, increases, cache=_facts_cache(no_cache))
     except DiffError as error:
         _fail(str(error))
     colour = output_format == "text" and _colour(color, output)

@@ -21,6 +21,7 @@ from auditor.findings import AuditError, Finding, Result
 
 if TYPE_CHECKING:
     from auditor.baseline import Baseline
+    from auditor.cache import FactsCache
     from auditor.estimate.model import Estimate
     from auditor.gitbase import Revision
 
@@ -224,10 +225,11 @@ def _from_top(path: Path, top: Path) -> str:
 
 
 def run(ref: str, paths: Sequence[Path], config: Path | None, overrides: Mapping[str, Any],
-        thresholds: Sequence[Threshold] = ()) -> Diff:
+        thresholds: Sequence[Threshold] = (), cache: FactsCache | None = None) -> Diff:
     """Audit the merge base of `ref` and HEAD (copied out of git into a temporary directory)
     and the working tree, and compare them. Paths are relative to the current directory,
-    which must be inside the repository; output paths are too, on both sides."""
+    which must be inside the repository; output paths are too, on both sides (so a file the
+    pull request leaves alone is parsed once, and found in `cache` the second time)."""
     from auditor import gitbase
     from auditor.baseline import Baseline
 
@@ -246,14 +248,14 @@ def run(ref: str, paths: Sequence[Path], config: Path | None, overrides: Mapping
         where = f"the base revision {revision.short} (`{ref}`): "
         with gitbase.checkout(repo, files, names) as top:
             in_base = [top / path for path in audited if path is not None]
-            base = _audit(in_base, config is not None, overrides, top / prefix, None, where) \
-                if in_base else Result()
+            base = _audit(in_base, config is not None, overrides, top / prefix, None, where,
+                          cache) if in_base else Result()
     except gitbase.GitError as error:
         raise DiffError(str(error)) from None
     known = Baseline(f"`{ref}`", dict(Counter(f.fingerprint for f in base.findings)))
     present = [path for path in given if path.exists()]
-    head = _audit(present, config is not None, overrides, None, known, "the working tree: ") \
-        if present else Result()
+    head = _audit(present, config is not None, overrides, None, known, "the working tree: ",
+                  cache) if present else Result()
     if not head.workers and not head.errors and not base.workers and not base.errors:
         where = ", ".join(str(path) for path in given)
         raise DiffError(f"no wrangler.json, wrangler.jsonc or wrangler.toml found under {where}, "
@@ -262,15 +264,16 @@ def run(ref: str, paths: Sequence[Path], config: Path | None, overrides: Mapping
 
 
 def _audit(paths: list[Path], is_config: bool, overrides: Mapping[str, Any], base: Path | None,
-           baseline: Baseline | None, where: str) -> Result:
+           baseline: Baseline | None, where: str, cache: FactsCache | None = None) -> Result:
     from auditor.engine import EstimateCrashed, RuleCrashed, UsageError, audit
     from auditor.settings import SettingsError
     from auditor.suppressions import SuppressionError
 
     try:
         if is_config:
-            return audit([], overrides, config=paths[0], base=base, estimate=True, baseline=baseline)
-        return audit(paths, overrides, base=base, estimate=True, baseline=baseline)
+            return audit([], overrides, config=paths[0], base=base, estimate=True, baseline=baseline,
+                         cache=cache)
+        return audit(paths, overrides, base=base, estimate=True, baseline=baseline, cache=cache)
     except (UsageError, SettingsError, SuppressionError) as error:
         raise DiffError(f"{where}{error}") from None
     except (EstimateCrashed, RuleCrashed) as error:

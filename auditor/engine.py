@@ -19,6 +19,7 @@ from auditor.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from auditor.baseline import Baseline
+    from auditor.cache import FactsCache
     from auditor.config.model import WorkerConfig
     from auditor.facts import Span
     from auditor.program import Program
@@ -135,12 +136,14 @@ def roots_for(paths: Iterable[Path], config: Path | None) -> list[WorkerRoot]:
 
 def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | None = None,
           base: Path | None = None, estimate: bool = False,
-          overlay: Mapping[Path, bytes] | None = None, baseline: Baseline | None = None) -> Result:
+          overlay: Mapping[Path, bytes] | None = None, baseline: Baseline | None = None,
+          cache: FactsCache | None = None) -> Result:
     """Audit every Worker root under `paths` (or the one `config` names); with `estimate`,
     also estimate each Worker's daily operations and cost. `overlay` maps resolved paths to
-    contents that stand in for the files on disk; `baseline` holds findings already known."""
+    contents that stand in for the files on disk; `baseline` holds findings already known;
+    `cache` keeps the facts of parsed files for the next audit (None: parse every file)."""
     with _cycle_collector_paused():
-        return _audit(paths, overrides, config, base, estimate, overlay, baseline)
+        return _audit(paths, overrides, config, base, estimate, overlay, baseline, cache)
 
 
 @contextmanager
@@ -160,7 +163,7 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 def _audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | None,
            base: Path | None, estimate: bool, overlay: Mapping[Path, bytes] | None,
-           baseline: Baseline | None) -> Result:
+           baseline: Baseline | None, cache: FactsCache | None = None) -> Result:
     from auditor.config.load import ConfigUnreadable, load_config
     from auditor.rules import BY_CODE, selected
 
@@ -194,7 +197,7 @@ def _audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | N
         result.workers.append(WorkerSummary(
             root_display, config_display, worker.name,
             ("", *worker.environments) if not only else (only,)))
-        program = _program(worker, only, root, settings, base, result, overlay)
+        program = _program(worker, only, root, settings, base, result, overlay, cache)
         made = partial(_made, settings=settings, sites=_Sites(program))
         found: list[Finding] = []
         for rule in rules:
@@ -313,7 +316,8 @@ def _config_comments(display: str, text: str, mark: str) -> tuple[tuple[int, str
 
 
 def _program(worker: WorkerConfig, only: str | None, root: WorkerRoot, settings: Settings,
-             base: Path, result: Result, overlay: Mapping[Path, bytes] | None = None) -> Program:
+             base: Path, result: Result, overlay: Mapping[Path, bytes] | None = None,
+             cache: FactsCache | None = None) -> Program:
     """The Program of one Worker: its config now, its sources read (parsed on first use)."""
     from auditor.imports import read_aliases
     from auditor.program import Program
@@ -333,7 +337,8 @@ def _program(worker: WorkerConfig, only: str | None, root: WorkerRoot, settings:
         aliases = read_aliases(None)
     python_roots = tuple(dict.fromkeys([str(PurePosixPath(entry).parent) if entry else ".", "src", "."]))
     return Program(worker, only, sources, worker.root, entry, aliases, python_roots,
-                   dev_vars=_dev_vars(root.directory / ".dev.vars"), directory=root.directory)
+                   dev_vars=_dev_vars(root.directory / ".dev.vars"), directory=root.directory,
+                   cache=cache)
 
 
 def _dev_vars(path: Path) -> frozenset[str]:

@@ -32,6 +32,7 @@ from auditor.imports import PathAliases
 from auditor.sources import SourceFile
 
 if TYPE_CHECKING:
+    from auditor.cache import FactsCache
     from auditor.resolve import Resolver
 
 
@@ -113,6 +114,8 @@ class Program:
     directory: Path | None = None
     # Answers several rules share (the KV operations), computed by the first that asks.
     memo: dict[str, object] = field(default_factory=dict)
+    # Facts of files parsed before, by content (`auditor.cache`); None parses every file.
+    cache: FactsCache | None = None
 
     @cached_property
     def modules(self) -> dict[str, Module]:
@@ -121,7 +124,11 @@ class Program:
         modules = {}
         for source in self.sources:
             key = source.key
-            facts = parse_source(source)
+            facts = self.cache.get(source) if self.cache is not None else None
+            if facts is None:
+                facts = parse_source(source)
+                if self.cache is not None:
+                    self.cache.put(source, facts)
             modules[key] = Module.index(key, source.display, facts)
             self.parse_problems.extend((source.display, p) for p in facts.problems)
         return modules
