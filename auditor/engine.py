@@ -219,6 +219,7 @@ def _audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | N
         found = _numbered(_unique_sorted(found))
         levels.update((f.fingerprint, settings.fail_level) for f in found)
         result.findings.extend(found)
+        program.release()
     result.findings = _unique_sorted(result.findings)
     if baseline is not None:
         result.baseline = baseline.path

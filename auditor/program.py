@@ -146,6 +146,13 @@ class Program:
 
         return Resolver(self)
 
+    def release(self) -> None:
+        """Drop the resolver, which points back at this Program. Without that cycle,
+        reference counting frees the Worker's facts and values as soon as the audit is done
+        with them, instead of a collector pass over millions of objects (0.9 s of a 3 s
+        check of a 72k-line Worker)."""
+        self.__dict__.pop("resolver", None)
+
     def all_calls(self) -> list[tuple[Module, Call]]:
         return [(m, c) for m in self.modules.values() for calls in m.calls.values() for c in calls]
 
