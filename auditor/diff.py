@@ -248,8 +248,10 @@ def run(ref: str, paths: Sequence[Path], config: Path | None, overrides: Mapping
         where = f"the base revision {revision.short} (`{ref}`): "
         with gitbase.checkout(repo, files, names) as top:
             in_base = [top / path for path in audited if path is not None]
+            # `--env` may name an environment this pull request adds: absent from the base,
+            # it has nothing there, and everything in it is new.
             base = _audit(in_base, config is not None, overrides, top / prefix, None, where,
-                          cache) if in_base else Result()
+                          cache, skip_absent_environment=True) if in_base else Result()
     except gitbase.GitError as error:
         raise DiffError(str(error)) from None
     known = Baseline(f"`{ref}`", dict(Counter(f.fingerprint for f in base.findings)))
@@ -264,7 +266,8 @@ def run(ref: str, paths: Sequence[Path], config: Path | None, overrides: Mapping
 
 
 def _audit(paths: list[Path], is_config: bool, overrides: Mapping[str, Any], base: Path | None,
-           baseline: Baseline | None, where: str, cache: FactsCache | None = None) -> Result:
+           baseline: Baseline | None, where: str, cache: FactsCache | None = None,
+           skip_absent_environment: bool = False) -> Result:
     from auditor.engine import EstimateCrashed, RuleCrashed, UsageError, audit
     from auditor.settings import SettingsError
     from auditor.suppressions import SuppressionError
@@ -272,8 +275,9 @@ def _audit(paths: list[Path], is_config: bool, overrides: Mapping[str, Any], bas
     try:
         if is_config:
             return audit([], overrides, config=paths[0], base=base, estimate=True, baseline=baseline,
-                         cache=cache)
-        return audit(paths, overrides, base=base, estimate=True, baseline=baseline, cache=cache)
+                         cache=cache, skip_absent_environment=skip_absent_environment)
+        return audit(paths, overrides, base=base, estimate=True, baseline=baseline, cache=cache,
+                     skip_absent_environment=skip_absent_environment)
     except (UsageError, SettingsError, SuppressionError) as error:
         raise DiffError(f"{where}{error}") from None
     except (EstimateCrashed, RuleCrashed) as error:

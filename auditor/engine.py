@@ -137,13 +137,17 @@ def roots_for(paths: Iterable[Path], config: Path | None) -> list[WorkerRoot]:
 def audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | None = None,
           base: Path | None = None, estimate: bool = False,
           overlay: Mapping[Path, bytes] | None = None, baseline: Baseline | None = None,
-          cache: FactsCache | None = None) -> Result:
+          cache: FactsCache | None = None, skip_absent_environment: bool = False) -> Result:
     """Audit every Worker root under `paths` (or the one `config` names); with `estimate`,
     also estimate each Worker's daily operations and cost. `overlay` maps resolved paths to
     contents that stand in for the files on disk; `baseline` holds findings already known;
-    `cache` keeps the facts of parsed files for the next audit (None: parse every file)."""
+    `cache` keeps the facts of parsed files for the next audit (None: parse every file).
+    A Worker without the environment `--env` names is a usage error, or with
+    `skip_absent_environment=True` (a pull request's base, before the environment was added)
+    a Worker with nothing to audit."""
     with _cycle_collector_paused():
-        return _audit(paths, overrides, config, base, estimate, overlay, baseline, cache)
+        return _audit(paths, overrides, config, base, estimate, overlay, baseline, cache,
+                      skip_absent_environment)
 
 
 @contextmanager
@@ -163,7 +167,8 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 def _audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | None,
            base: Path | None, estimate: bool, overlay: Mapping[Path, bytes] | None,
-           baseline: Baseline | None, cache: FactsCache | None = None) -> Result:
+           baseline: Baseline | None, cache: FactsCache | None = None,
+           skip_absent_environment: bool = False) -> Result:
     from auditor.config.load import ConfigUnreadable, load_config
     from auditor.rules import BY_CODE, selected
 
@@ -190,6 +195,9 @@ def _audit(paths: Iterable[Path], overrides: Mapping[str, Any], config: Path | N
             result.workers.append(WorkerSummary(root_display, config_display, None, ()))
             continue
         only = settings.environment
+        if only and only not in worker.environments and skip_absent_environment:
+            result.workers.append(WorkerSummary(root_display, config_display, worker.name, ()))
+            continue
         if only and only not in worker.environments:
             declared = ", ".join(worker.environments) or "none"
             raise UsageError(f"{config_display}: no environment `{only}` "

@@ -493,6 +493,27 @@ def test_a_worker_the_pull_request_removes_is_all_fixed(tmp_path: Path,
     assert cli("diff", "--base", "main")[0] == 0
 
 
+def test_an_environment_the_pull_request_adds_is_all_new(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = counter_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    config = repo / "wrangler.toml"
+    config.write_text(config.read_text(encoding="utf-8") + (
+        '\n[env.staging]\nname = "counter-staging"\n'
+        'kv_namespaces = [{ binding = "CACHE", id = "5c2d1e0f9a8b47c6b5a4f3e2d1c0b9a8" }]\n'),
+        encoding="utf-8")
+    head = findings(as_json("check", "--env", "staging", "--format", "json"))
+    assert head
+
+    data = as_json("diff", "--base", "main", "--env", "staging", "--format", "json")
+    assert sorted(f["fingerprint"] for f in data["findings"]["new"]) == sorted(head)
+    assert data["findings"]["fixed"] == [] and data["findings"]["unchanged"] == 0
+    assert [w["status"] for w in data["workers"]] == ["added"]
+    # An environment in neither revision is still a usage error.
+    code, _, err = cli("diff", "--base", "main", "--env", "nowhere")
+    assert code == 2 and "no environment `nowhere` (declared: staging)" in err
+
+
 def test_a_worker_below_the_working_directory_with_a_workflow_above_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The base copy holds the workflow at the repository's top (its schedule calls the Worker),
