@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
+from tests.test_markdown_format import inline, rows
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -234,6 +235,9 @@ def test_markdown_comment_lists_new_and_fixed_findings_and_the_cost_delta(
     for finding in new + fixed:
         assert (f"| {finding['rule']} `{finding['name']}` | {finding['severity']} | "
                 f"`{finding['path']}:{finding['line']}` |") in out
+    # Messages read back as written: the cron's `*` and the like are escaped, not emphasis.
+    shown = {(row[2], inline(row[3])) for row in rows(out) if len(row) == 4}
+    assert {(f"`{f['path']}:{f['line']}`", f["message"]) for f in new + fixed} <= shown
     new_part, fixed_part = out.split("### Fixed findings")
     assert all(f"`{f['path']}:{f['line']}`" in new_part for f in new)
     assert all(f"`{f['path']}:{f['line']}`" in fixed_part for f in fixed)
