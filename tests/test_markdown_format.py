@@ -14,7 +14,6 @@ import re
 import shutil
 import string
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -22,7 +21,6 @@ from click.testing import CliRunner
 from auditor.cli import main
 from auditor.findings import (
     AuditError,
-    Finding,
     Fix,
     FixSummary,
     Location,
@@ -40,7 +38,7 @@ from auditor.formatters.markdown_format import (
     escape_message,
     escape_text,
 )
-from auditor.rules import BY_CODE
+from tests.test_github_format import finding
 
 REPO = Path(__file__).parent.parent
 EXAMPLES = REPO / "examples"
@@ -138,16 +136,6 @@ def rows(markdown: str) -> list[list[str]]:
 
 def finding_rows(markdown: str) -> list[list[str]]:
     return [row for row in rows(markdown) if len(row) == 4]
-
-
-def finding(rule: str = "KV001", location: Location | None = None, **fields: Any) -> Finding:
-    values: dict[str, Any] = {
-        "rule": rule, "name": BY_CODE[rule].name, "severity": BY_CODE[rule].severity,
-        "location": location or Location("src/index.ts", 4, 11, 4, 40), "message": f"a {rule} finding",
-        "binding": None, "environment": None, "fingerprint": f"fp-{rule}",
-    }
-    values.update(fields)
-    return Finding(**values)
 
 
 def render(result: Result) -> str:

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from auditor import __version__
-from auditor.findings import Finding, FixSummary, Result, Severity, WorkerSummary
+from auditor.findings import Finding, FixSummary, Result, Severity
+from auditor.paths import innermost
 
 COLLAPSE = 30  # findings: a longer result has each file's table inside <details>
 
@@ -116,17 +117,6 @@ def counts(findings: Sequence[Finding]) -> str:
     return ", ".join(parts)
 
 
-def _owner(path: str, workers: Sequence[WorkerSummary]) -> WorkerSummary | None:
-    """The Worker a file belongs to: the longest root that holds it (a monorepo nests them)."""
-    best = None
-    for worker in workers:
-        root = worker.root
-        mine = root in ("", ".") or path == root or path.startswith(root.rstrip("/") + "/")
-        if mine and (best is None or len(root) > len(best.root)):
-            best = worker
-    return best
-
-
 def _finding(finding: Finding, fixes: FixSummary) -> dict[str, Any]:
     from auditor.formatters.json_format import finding_dict
 
@@ -146,7 +136,7 @@ def _workers(result: Result) -> list[dict[str, Any]]:
     too, and one group without a Worker for a file outside every root."""
     groups: dict[int, dict[str, list[Finding]]] = {}
     for finding in result.findings:
-        owner = _owner(finding.location.path, result.workers)
+        owner = innermost(finding.location.path, result.workers)
         key = -1 if owner is None else result.workers.index(owner)
         groups.setdefault(key, {}).setdefault(finding.location.path, []).append(finding)
     out = []

@@ -61,6 +61,7 @@ from auditor.formatters.estimate_format import (
     view,
     worker_name,
 )
+from auditor.paths import innermost
 
 if TYPE_CHECKING:
     import jinja2
@@ -131,25 +132,13 @@ def recommendation(doc: str | None, summary: str) -> str:
     return "\n".join(taken).strip()
 
 
-def _estimate_for(finding: Finding, estimates: list[Estimate]) -> Estimate | None:
-    """The estimate of the Worker the finding's file belongs to: the longest matching root."""
-    path = finding.location.path
-    best = None
-    for estimate in estimates:
-        root = estimate.root
-        mine = root in ("", ".") or path == root or path.startswith(root.rstrip("/") + "/")
-        if mine and (best is None or len(root) > len(best.root)):
-            best = estimate
-    return best
-
-
 def _finding(finding: Finding, estimates: list[Estimate]) -> dict[str, Any]:
     from auditor.estimate.savings import savings
     from auditor.formatters.json_format import finding_dict as finding_json
 
     data = finding_json(finding)
     data["excerpt"] = excerpt(finding.location.path, finding.location.line, finding.location.end_line)
-    estimate = _estimate_for(finding, estimates)
+    estimate = innermost(finding.location.path, estimates)
     saved = savings(estimate, finding) if estimate is not None else {}
     data["savings"] = {c: {"min": number(r.min), "max": number(r.max)} for c, r in saved.items()}
     text = amounts(saved)
